@@ -1,0 +1,140 @@
+"""MNIST and Fashion-MNIST loaders that work offline and verify what they read.
+
+Search order, for both datasets:
+  1. the directory named by $COURSE_DATASETS_DIR (CI points it at ../shared/datasets);
+  2. the Keras cache ($KERAS_HOME or ~/.keras, subfolder datasets/);
+  3. the standard Keras download (students online).
+Whatever is found is checked against known SHA-256 sums before it is returned.
+"""
+import gzip
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+
+DATASETS_ENV = "COURSE_DATASETS_DIR"
+
+# sha256 of array.tobytes(): the kit's offline mnist.npz is a lossless rebuild,
+# so its file bytes differ from Keras's file while the arrays are identical.
+MNIST_ARRAY_SHA256 = {
+    "x_train": "741c988805d008ac6e4c904b69001ba184c24b2c540a4ef403f4c71b676cf757",
+    "y_train": "1feba77c54802fa5339a11837ea4b2866434b83314ec45192930f1df69120c13",
+    "x_test": "6d87418db22cc8025d05968bec9bd5c3932904b23485740db143a061a2c9d161",
+    "y_test": "ddeff807876a9661a1110d45c266c86239a3a1b7d37da0c3716a7a683c852ff5",
+}
+
+# Fashion-MNIST ships as the four original IDX files, identical everywhere.
+FASHION_FILE_SHA256 = {
+    "train-images-idx3-ubyte.gz": "b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7",
+    "train-labels-idx1-ubyte.gz": "0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056",
+    "t10k-images-idx3-ubyte.gz": "cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa",
+    "t10k-labels-idx1-ubyte.gz": "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05",
+}
+
+FASHION_CLASS_NAMES = [
+    "camiseta", "pantalón", "jersey", "vestido", "abrigo",
+    "sandalia", "camisa", "zapatilla", "bolso", "botín",
+]
+
+
+class DatasetNotFoundError(FileNotFoundError):
+    """No copy of the dataset could be found or downloaded."""
+
+
+class DatasetChecksumError(ValueError):
+    """A copy of the dataset was found but its contents are not the expected ones."""
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _candidate_dirs() -> list[tuple[str, Path]]:
+    dirs = []
+    if os.environ.get(DATASETS_ENV):
+        dirs.append((f"${DATASETS_ENV}", Path(os.environ[DATASETS_ENV]).expanduser()))
+    keras_home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")).expanduser()
+    dirs.append(("Keras cache", keras_home / "datasets"))
+    return dirs
+
+
+def _not_found(name: str, searched: list[str], download_error: Exception | None) -> DatasetNotFoundError:
+    lines = [f"Could not find the {name} dataset. Looked in:"]
+    lines += [f"  - {place}" for place in searched]
+    if download_error is not None:
+        lines.append(f"  - the Keras download, which failed: {download_error}")
+    lines.append(
+        f"Fix: set {DATASETS_ENV} to a folder holding the offline copy "
+        f"(the course's shared/datasets), or connect to the internet so Keras can download it."
+    )
+    return DatasetNotFoundError("\n".join(lines))
+
+
+def _verify_mnist(arrays: dict, source: str):
+    for key, expected in MNIST_ARRAY_SHA256.items():
+        if key not in arrays:
+            raise DatasetChecksumError(f"{source}: array '{key}' is missing. Delete the file and load again.")
+        if _sha256(np.ascontiguousarray(arrays[key]).tobytes()) != expected:
+            raise DatasetChecksumError(
+                f"{source}: array '{key}' does not match the published MNIST checksum "
+                f"(corrupt or different file). Delete it and load again to get a fresh copy."
+            )
+    return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+
+
+def load_mnist():
+    """Return ((x_train, y_train), (x_test, y_test)) as uint8 arrays, like keras.datasets.mnist."""
+    searched = []
+    for label, folder in _candidate_dirs():
+        path = folder / "mnist.npz"
+        searched.append(f"{path} ({label})")
+        if path.is_file():
+            try:
+                with np.load(path, allow_pickle=False) as npz:
+                    arrays = {key: npz[key] for key in npz.files}
+            except Exception as error:  # zip/npy errors come in many types
+                raise DatasetChecksumError(f"{path}: not a readable .npz file ({error}). Delete it and load again.")
+            return _verify_mnist(arrays, str(path))
+    try:
+        import keras
+        (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+    except Exception as error:
+        raise _not_found("MNIST", searched, error) from error
+    arrays = dict(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    return _verify_mnist(arrays, "MNIST downloaded by Keras")
+
+
+def _read_idx(path: Path, header_bytes: int, shape: tuple) -> np.ndarray:
+    with gzip.open(path, "rb") as handle:
+        return np.frombuffer(handle.read(), np.uint8, offset=header_bytes).reshape(shape)
+
+
+def _read_fashion(folder: Path):
+    for name, expected in FASHION_FILE_SHA256.items():
+        if _sha256((folder / name).read_bytes()) != expected:
+            raise DatasetChecksumError(
+                f"{folder / name} does not match the published Fashion-MNIST checksum "
+                f"(corrupt or different file). Delete it and load again to get a fresh copy."
+            )
+    x_train = _read_idx(folder / "train-images-idx3-ubyte.gz", 16, (-1, 28, 28))
+    y_train = _read_idx(folder / "train-labels-idx1-ubyte.gz", 8, (-1,))
+    x_test = _read_idx(folder / "t10k-images-idx3-ubyte.gz", 16, (-1, 28, 28))
+    y_test = _read_idx(folder / "t10k-labels-idx1-ubyte.gz", 8, (-1,))
+    return (x_train, y_train), (x_test, y_test)
+
+
+def load_fashion_mnist():
+    """Return ((x_train, y_train), (x_test, y_test)) as uint8 arrays, like keras.datasets.fashion_mnist."""
+    searched = []
+    for label, folder in _candidate_dirs():
+        folder = folder / "fashion-mnist"
+        searched.append(f"{folder}/ ({label})")
+        if all((folder / name).is_file() for name in FASHION_FILE_SHA256):
+            return _read_fashion(folder)
+    try:
+        import keras
+        keras.datasets.fashion_mnist.load_data()  # downloads into the Keras cache
+    except Exception as error:
+        raise _not_found("Fashion-MNIST", searched, error) from error
+    return _read_fashion(_candidate_dirs()[-1][1] / "fashion-mnist")
