@@ -14,6 +14,7 @@ import nbformat
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 HIDDEN_TAG = "hidden"
+NBVAL_MARKER = "# NBVAL_"
 KEPT_NOTEBOOK_METADATA = ("grader", "kernelspec", "language_info", "colab")
 KEPT_CELL_METADATA = ("grader", "tags")
 DEF_LINE = re.compile(r"^(\s*)def\s+(\w+)\s*\(")
@@ -68,7 +69,9 @@ def student_version(solution: nbformat.NotebookNode, name: str) -> nbformat.Note
             continue
         cell.metadata = {k: v for k, v in cell.metadata.items() if k in KEPT_CELL_METADATA}
         if cell.cell_type == "code":
-            cell.source = strip_solutions(cell.source, exercise_id(cell), f"{name} cell {index} ({cell.get('id')})")
+            source = strip_solutions(cell.source, exercise_id(cell), f"{name} cell {index} ({cell.get('id')})")
+            # nbval markers only make sense next to the solutions' stored outputs
+            cell.source = "\n".join(line for line in source.split("\n") if not line.startswith(NBVAL_MARKER))
             cell.outputs, cell.execution_count = [], None
         else:
             cell.source = cell.source.replace("/solutions/", "/notebooks/")  # Colab badge points at this file

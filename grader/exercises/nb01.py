@@ -29,9 +29,10 @@ def _array_problem(value, expected, rtol=1e-6, atol=1e-8) -> Msg | None:
         return Msg(f"devolvió valores no finitos (nan/inf): {short_repr(value)}",
                    f"returned non-finite values (nan/inf): {short_repr(value)}")
     if not np.allclose(value, expected, rtol=rtol, atol=atol):
-        worst = np.unravel_index(np.argmax(np.abs(value - expected)), expected.shape) if expected.ndim else ()
-        return Msg(f"en la posición {worst} se esperaba {expected[worst]:.6g} y se obtuvo {value[worst]:.6g}",
-                   f"at position {worst} expected {expected[worst]:.6g} but got {value[worst]:.6g}")
+        worst = np.unravel_index(np.argmax(np.abs(value - expected)), expected.shape)
+        where = "[" + ", ".join(str(int(i)) for i in worst) + "]"
+        return Msg(f"en la posición {where} se esperaba {expected[worst]:.6g} y se obtuvo {value[worst]:.6g}",
+                   f"at position {where} expected {expected[worst]:.6g} but got {value[worst]:.6g}")
     return None
 
 

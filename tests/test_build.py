@@ -1,0 +1,149 @@
+"""grader.build: student notebooks are generated faithfully and drift is caught."""
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from conftest import NOTEBOOKS, ROOT, SOLUTIONS
+from grader import build
+from grader.exercises import exercises_for
+
+SOLUTION_FILES = sorted(SOLUTIONS.glob("*.ipynb"))
+NAMES = [path.name for path in SOLUTION_FILES]
+
+
+def solution_region_lines(notebook) -> set[str]:
+    lines, inside = set(), False
+    for cell in notebook.cells:
+        for line in cell.source.split("\n"):
+            if line.strip() == build.BEGIN:
+                inside = True
+            elif line.strip() == build.END:
+                inside = False
+            elif inside and line.strip() and not line.strip().startswith("#"):
+                lines.add(line.strip())
+    return lines
+
+
+def test_there_are_solution_notebooks_for_every_assignment():
+    assert "01_perceptron_or_xor.ipynb" in NAMES
+    for path in SOLUTION_FILES:
+        assignment = nbformat.read(path, as_version=4).metadata["grader"]["assignment"]
+        assert path.stem == assignment, "the notebook metadata must name its own assignment"
+
+
+def test_committed_notebooks_are_up_to_date():
+    assert build.build(SOLUTIONS, NOTEBOOKS, check=True) == []
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_solution_text_reaches_students(name):
+    secret = solution_region_lines(nbformat.read(SOLUTIONS / name, as_version=4))
+    assert secret, "a solution notebook without solution regions has nothing to hide"
+    student = nbformat.read(NOTEBOOKS / name, as_version=4)
+    student_lines = {line.strip() for cell in student.cells for line in cell.source.split("\n")}
+    leaked = secret & student_lines
+    assert not leaked, f"solution lines found in the student notebook: {sorted(leaked)[:5]}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_student_notebooks_are_clean_and_canonical(name):
+    text = (NOTEBOOKS / name).read_text(encoding="utf-8")
+    student = nbformat.reads(text, as_version=4)
+    assert text == nbformat.writes(student) + "\n", "not in canonical JSON form"
+    assert student.metadata["grader"]["assignment"] == name.removesuffix(".ipynb")
+    assert "/notebooks/" + name in student.cells[0].source, "the Colab badge must point at this file"
+    for cell in student.cells:
+        assert "hidden" not in cell.metadata.get("tags", [])
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+            assert "NBVAL" not in cell.source
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_exercise_has_exactly_one_cell_with_its_id(name):
+    student = nbformat.read(NOTEBOOKS / name, as_version=4)
+    ids = [build.exercise_id(cell) for cell in student.cells if build.exercise_id(cell)]
+    expected = [exercise.id for exercise in exercises_for(name.removesuffix(".ipynb"))]
+    assert sorted(ids) == sorted(expected)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_stubs_raise_the_spanish_error(name):
+    namespace = {}
+    setup, *cells = [c for c in nbformat.read(NOTEBOOKS / name, as_version=4).cells if c.cell_type == "code"]
+    exec(setup.source, namespace)
+    stubs = 0
+    for cell in cells:
+        exercise = build.exercise_id(cell)
+        if not exercise:
+            continue
+        before = set(namespace)
+        try:
+            exec(cell.source, namespace)
+        except NotImplementedError as error:  # a top-level stub (e.g. a model cell)
+            assert str(error) == f"Ejercicio {exercise}: completa esta celda"
+            stubs += 1
+            continue
+        for function_name in sorted(set(namespace) - before):
+            with pytest.raises(NotImplementedError, match=rf"^Ejercicio {exercise}: completa la función "
+                                                          rf"{function_name}$"):
+                namespace[function_name](*[None] * namespace[function_name].__code__.co_argcount)
+            stubs += 1
+    assert stubs >= len(exercises_for(name.removesuffix(".ipynb")))
+
+
+def test_check_names_the_drifted_cell(tmp_path):
+    solutions, notebooks = tmp_path / "solutions", tmp_path / "notebooks"
+    shutil.copytree(SOLUTIONS, solutions)
+    assert build.build(solutions, notebooks) == []
+    assert build.build(solutions, notebooks, check=True) == []
+
+    path = solutions / NAMES[0]
+    notebook = nbformat.read(path, as_version=4)
+    edited = next(cell for cell in notebook.cells if build.exercise_id(cell))
+    edited.source = edited.source.replace('"""', '"""Docstring edited by the author.\n', 1)
+    nbformat.write(notebook, path)
+
+    result = subprocess.run([sys.executable, "-m", "grader", "build", "--check",
+                             "--solutions", str(solutions), "--notebooks", str(notebooks)],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 1
+    assert f"(id {edited.id}) differs" in result.stdout
+    assert "drifted" in result.stderr
+
+    (notebooks / NAMES[0]).unlink()
+    assert any("missing" in message for message in build.build(solutions, notebooks, check=True))
+
+
+@pytest.mark.parametrize("source, problem", [
+    ("### BEGIN SOLUTION\nx = 1\n", "never closed"),
+    ("x = 1\n### END SOLUTION\n", "without a matching"),
+    ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n", "inside another"),
+])
+def test_malformed_solution_regions_are_rejected(source, problem):
+    with pytest.raises(build.BuildError, match=problem):
+        build.strip_solutions(source, "9.9", "test cell")
+
+
+def test_region_without_exercise_id_is_rejected():
+    with pytest.raises(build.BuildError, match="without metadata grader.exercise"):
+        build.strip_solutions("### BEGIN SOLUTION\nx = 1\n### END SOLUTION", None, "test cell")
+
+
+def test_stub_keeps_signature_docstring_and_indentation():
+    source = 'def f(x):\n    """Doc."""\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION\n'
+    stripped = build.strip_solutions(source, "2.3", "cell")
+    assert stripped.startswith('def f(x):\n    """Doc."""\n    # TU CÓDIGO AQUÍ\n')
+    assert '    raise NotImplementedError("Ejercicio 2.3: completa la función f")' in stripped
+    compile(stripped, "stub", "exec")
+
+
+def test_corrupt_solution_notebook_is_a_clear_error(tmp_path):
+    (tmp_path / "broken.ipynb").write_text("{not json", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "grader", "build", "--solutions", str(tmp_path),
+                             "--notebooks", str(tmp_path / "out")], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 2
+    assert "broken.ipynb: not a readable notebook" in result.stderr

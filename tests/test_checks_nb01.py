@@ -1,0 +1,203 @@
+"""Public checks of notebook 01: the solution passes, untouched stubs are "not attempted",
+and plausible wrong answers fail with a specific reason."""
+import nbformat
+import numpy as np
+import pytest
+
+from conftest import NOTEBOOKS, SOLUTIONS, exec_notebook_cells, is_function_cell
+from grader.checking import CORRECT, NOT_ATTEMPTED, WRONG, run_public_check
+from grader.exercises import exercises_for, get_exercise
+
+NAME = "01_perceptron_or_xor.ipynb"
+FUNCTION_EXERCISES = [e.id for e in exercises_for("01_perceptron_or_xor") if e.kind == "function"]
+
+
+@pytest.fixture(scope="module")
+def solution_namespace():
+    return exec_notebook_cells(SOLUTIONS / NAME, is_function_cell)
+
+
+@pytest.fixture(scope="module")
+def student_namespace():
+    return exec_notebook_cells(NOTEBOOKS / NAME, is_function_cell)
+
+
+def verdict(exercise_id, namespace, **overrides):
+    return run_public_check(get_exercise(exercise_id), {**namespace, **overrides})
+
+
+@pytest.mark.parametrize("exercise_id", FUNCTION_EXERCISES)
+def test_solution_passes(exercise_id, solution_namespace):
+    result = verdict(exercise_id, solution_namespace)
+    assert result.status == CORRECT, str(result.message)
+
+
+@pytest.mark.parametrize("exercise_id", FUNCTION_EXERCISES)
+def test_untouched_student_code_is_not_attempted(exercise_id, student_namespace):
+    result = verdict(exercise_id, student_namespace)
+    assert result.status == NOT_ATTEMPTED
+    assert "NotImplementedError" in result.message.es
+
+
+def test_stored_solution_outputs_show_every_check_correct():
+    # nbval re-executes these cells and compares with the stored output, so this
+    # also holds for a fresh run.
+    notebook = nbformat.read(SOLUTIONS / NAME, as_version=4)
+    checks = [c for c in notebook.cells if c.cell_type == "code" and c.source.lstrip("# NBVAL_CHECK_OUTPUT\n")
+              .startswith("check(")]
+    assert len(checks) == len(exercises_for("01_perceptron_or_xor"))
+    for cell in checks:
+        assert "# NBVAL_CHECK_OUTPUT" in cell.source
+        assert cell.outputs[0]["text"].startswith("✅"), cell.outputs
+
+
+def test_missing_function_is_not_attempted_with_a_reason(solution_namespace):
+    namespace = {k: v for k, v in solution_namespace.items() if k != "step"}
+    result = verdict("1.1", namespace)
+    assert result.status == NOT_ATTEMPTED and "`step`" in result.message.es
+
+
+# ---------------------------------------------------------------- wrong answers
+# Each: (exercise, name to replace, wrong implementation, words the reason must contain)
+
+def step_strict(z):
+    return np.where(np.asarray(z) > 0, 1.0, 0.0)
+
+
+def step_scalar_only(z):
+    return 1.0 if z >= 0 else 0.0
+
+
+def leaky_relu_keras_slope(z, alpha=0.3):
+    return np.where(z > 0, z, alpha * z)
+
+
+def sigmoid_derivative_wrong(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def relu_derivative_returns_relu(z):
+    return np.maximum(0, z)
+
+
+def forward_without_bias(X, w, b):
+    return np.where(X @ w >= 0, 1.0, 0.0)
+
+
+def forward_transposed(X, w, b):
+    return np.where(X.T @ w + b >= 0, 1.0, 0.0)
+
+
+def update_wrong_sign(x, target, w, b, learning_rate):
+    output = np.where(x @ w + b >= 0, 1.0, 0.0)
+    return w - learning_rate * (target - output) * x, b - learning_rate * (target - output)
+
+
+def update_forgets_bias(x, target, w, b, learning_rate):
+    output = np.where(x @ w + b >= 0, 1.0, 0.0)
+    return w + learning_rate * (target - output) * x, b
+
+
+def train_single_epoch(X, targets, w, b, learning_rate, epochs):
+    history = []
+    for x, target in zip(X, targets):
+        z = x @ w + b
+        output = float(z >= 0)
+        w = w + learning_rate * (target - output) * x
+        b = b + learning_rate * (target - output)
+        history.append([*x, z, output, target, *w, b])
+    return w, b, np.array(history)
+
+
+def train_without_history(X, targets, w, b, learning_rate, epochs):
+    return w, b, []
+
+
+def collapse_reversed(W1, b1, W2, b2):
+    return W2.T @ W1.T, b2
+
+
+def collapse_forgets_first_bias(W1, b1, W2, b2):
+    return W1 @ W2, b2
+
+
+WRONG_ANSWERS = [
+    ("1.1", "step", step_strict, "step(0) debe valer 1"),
+    ("1.1", "step", step_scalar_only, "lanzó ValueError"),
+    ("1.2", "leaky_relu", leaky_relu_keras_slope, "se esperaba"),
+    ("1.3", "sigmoid_derivative", sigmoid_derivative_wrong, "sigmoid_derivative([-3. , -1.5 , -0.25, 0.25, 1.5 , 3. ]): en la posición [5]"),
+    ("1.3", "relu_derivative", relu_derivative_returns_relu, "relu_derivative("),
+    ("1.4", "perceptron_forward", forward_without_bias, "se esperaba 0 y se obtuvo 1"),
+    ("1.4", "perceptron_forward", forward_transposed, "lanzó ValueError"),
+    ("1.5", "perceptron_update", update_wrong_sign, "se esperaba"),
+    ("1.5", "perceptron_update", update_forgets_bias, "se esperaba -0.5 y se obtuvo -1"),
+    ("1.6", "train_perceptron", train_single_epoch, "acierta 3/4"),
+    ("1.6", "train_perceptron", train_without_history, "una fila por iteración"),
+    ("1.7", "collapse_linear_layers", collapse_reversed, "W debería tener forma"),
+    ("1.7", "collapse_linear_layers", collapse_forgets_first_bias, "no coincide con las dos capas"),
+]
+
+
+@pytest.mark.parametrize("exercise_id, name, wrong, reason", WRONG_ANSWERS,
+                         ids=[f"{e}-{w.__name__}" for e, _, w, _ in WRONG_ANSWERS])
+def test_wrong_answer_fails_with_specific_reason(exercise_id, name, wrong, reason, solution_namespace):
+    result = verdict(exercise_id, solution_namespace, **{name: wrong})
+    assert result.status == WRONG
+    assert reason in result.message.es, result.message.es
+
+
+def test_every_function_exercise_has_a_wrong_answer_test():
+    assert {e for e, *_ in WRONG_ANSWERS} == set(FUNCTION_EXERCISES)
+
+
+def test_messages_switch_to_english(english, solution_namespace):
+    result = verdict("1.1", solution_namespace, step=step_strict)
+    assert str(result.message).endswith("step(0) must be 1: the threshold is z ≥ 0")
+
+
+def test_a_function_that_mutates_its_input_cannot_fool_the_judge(solution_namespace):
+    def step_mutating(z):
+        z[...] = 1.0  # would make the expected answer "all ones" if inputs were shared
+        return np.ones_like(z)
+
+    assert verdict("1.1", solution_namespace, step=step_mutating).status == WRONG
+
+
+# ---------------------------------------------------------------- Keras models
+
+@pytest.fixture(scope="module")
+def keras_gate_data(solution_namespace):
+    import keras
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+    return keras, X
+
+
+def test_model_checks(keras_gate_data, solution_namespace):
+    keras, X = keras_gate_data
+    layers = keras.layers
+    assert verdict("1.8", {}).status == NOT_ATTEMPTED
+
+    keras.utils.set_random_seed(0)
+    two_layers = keras.Sequential([keras.Input((2,)), layers.Dense(2), layers.Dense(1, activation="sigmoid")])
+    result = verdict("1.8", {"or_model": two_layers})
+    assert result.status == WRONG and "3 parámetros" in result.message.es
+
+    untrained = keras.Sequential([keras.Input((2,)), layers.Dense(1, activation="sigmoid")])
+    untrained.layers[0].set_weights([np.array([[-1.0], [-1.0]]), np.array([0.5])])  # predicts NOR, not OR
+    result = verdict("1.8", {"or_model": untrained})
+    assert result.status == WRONG and "acierta 0/4" in result.message.es
+
+    single = keras.Sequential([keras.Input((2,)), layers.Dense(1, activation="sigmoid")])
+    result = verdict("1.9", {"xor_model": single})
+    assert result.status == WRONG and "capa oculta" in result.message.es
+
+    linear_hidden = keras.Sequential([keras.Input((2,)), layers.Dense(8), layers.Dense(1, activation="sigmoid")])
+    result = verdict("1.9", {"xor_model": linear_hidden})
+    assert result.status == WRONG and "no lineal" in result.message.es
+
+    # A hand-made XOR network (two step-like tanh units) must pass: checks test behaviour, not recipes.
+    xor_by_hand = keras.Sequential([keras.Input((2,)), layers.Dense(2, activation="tanh"),
+                                    layers.Dense(1, activation="sigmoid")])
+    xor_by_hand.layers[0].set_weights([np.array([[20.0, -20.0], [20.0, -20.0]]), np.array([-10.0, 30.0])])
+    xor_by_hand.layers[1].set_weights([np.array([[20.0], [20.0]]), np.array([-30.0])])
+    assert verdict("1.9", {"xor_model": xor_by_hand}).status == CORRECT
