@@ -86,6 +86,24 @@ def short_repr(value, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def array_problem(value, expected, rtol=1e-6, atol=1e-8) -> Msg | None:
+    """Compare an answer with the expected array (shape, finiteness, values); None when it matches."""
+    value, expected = np.asarray(value, dtype=float), np.asarray(expected, dtype=float)
+    if value.shape != expected.shape:
+        return Msg(f"la forma debería ser {expected.shape} y es {value.shape}",
+                   f"the shape should be {expected.shape} but is {value.shape}")
+    if not np.all(np.isfinite(value)):
+        return Msg(f"devolvió valores no finitos (nan/inf): {short_repr(value)}",
+                   f"returned non-finite values (nan/inf): {short_repr(value)}")
+    if not np.allclose(value, expected, rtol=rtol, atol=atol):
+        worst = np.unravel_index(np.argmax(np.abs(value - expected)), expected.shape)
+        where = Msg(" en la posición [" + ", ".join(str(int(i)) for i in worst) + "]",
+                    " at position [" + ", ".join(str(int(i)) for i in worst) + "]") if worst else Msg("", "")
+        return Msg(f"se esperaba{where.es} {expected[worst]:.6g} y se obtuvo {value[worst]:.6g}",
+                   f"expected{where.en} {expected[worst]:.6g} but got {value[worst]:.6g}")
+    return None
+
+
 # ---------------------------------------------------------------- running
 
 def call_cases(exercise: Exercise, namespace: dict, cases: list[Case]) -> list[Outcome]:

@@ -6,7 +6,7 @@ solution notebook's code.
 """
 import numpy as np
 
-from grader.checking import Case, Exercise, short_repr
+from grader.checking import Case, Exercise, array_problem as _array_problem, short_repr
 from grader.i18n import Msg
 
 ASSIGNMENT = "01_perceptron_or_xor"
@@ -17,23 +17,6 @@ GATES = {
     "NAND": np.array([1, 1, 1, 0], dtype=float),
     "XOR": np.array([0, 1, 1, 0], dtype=float),
 }
-
-
-def _array_problem(value, expected, rtol=1e-6, atol=1e-8) -> Msg | None:
-    """Compare an answer with the expected array: type, shape, then values."""
-    value = np.asarray(value, dtype=float)
-    if value.shape != expected.shape:
-        return Msg(f"la forma debería ser {expected.shape} y es {value.shape}",
-                   f"the shape should be {expected.shape} but is {value.shape}")
-    if not np.all(np.isfinite(value)):
-        return Msg(f"devolvió valores no finitos (nan/inf): {short_repr(value)}",
-                   f"returned non-finite values (nan/inf): {short_repr(value)}")
-    if not np.allclose(value, expected, rtol=rtol, atol=atol):
-        worst = np.unravel_index(np.argmax(np.abs(value - expected)), expected.shape)
-        where = "[" + ", ".join(str(int(i)) for i in worst) + "]"
-        return Msg(f"en la posición {where} se esperaba {expected[worst]:.6g} y se obtuvo {value[worst]:.6g}",
-                   f"at position {where} expected {expected[worst]:.6g} but got {value[worst]:.6g}")
-    return None
 
 
 def _heaviside(z):
