@@ -18,6 +18,25 @@ def main(argv=None) -> int:
     execute_cmd.add_argument("paths", nargs="+", type=Path)
     execute_cmd.add_argument("--timeout", type=int, default=600, help="seconds per cell (default 600)")
 
+    grade_cmd = commands.add_parser("grade", help="grade submitted notebooks")
+    grade_cmd.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                           help="a submitted .ipynb, or a folder searched recursively")
+    grade_cmd.add_argument("--out", type=Path, required=True, metavar="OUTDIR",
+                           help="where gradebook.csv, feedback/ and results/ go (re-use it to resume)")
+    grade_cmd.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
+    grade_cmd.add_argument("--force", action="store_true", help="regrade submissions already graded")
+    grade_cmd.add_argument("--format", default="", help="extra exports, comma-separated: gradescope,moodle")
+    grade_cmd.add_argument("--lang", choices=["es", "en"], default=None, help="feedback language (default es)")
+    grade_cmd.add_argument("--cell-timeout", type=float, default=600, help="seconds per cell (default 600)")
+    grade_cmd.add_argument("--notebook-timeout", type=float, default=1800,
+                           help="seconds per notebook (default 1800)")
+    grade_cmd.add_argument("--exercise-timeout", type=float, default=60,
+                           help="seconds for one exercise's function tests (default 60)")
+    grade_cmd.add_argument("--memory-mb", type=int, default=6144, help="memory limit per process (default 6144)")
+
+    release_cmd = commands.add_parser("release", help="build the student bundle (no solutions, no hidden tests)")
+    release_cmd.add_argument("--out", type=Path, required=True, metavar="DIR")
+
     args = parser.parse_args(argv)
     if args.command == "build":
         from grader.build import BuildError, build
@@ -39,7 +58,41 @@ def main(argv=None) -> int:
             seconds = execute_in_place(path, args.timeout)
             print(f"{path}: executed in {seconds:.1f} s")
         return 0
+    if args.command == "grade":
+        return grade_command(parser, args)
+    if args.command == "release":
+        from grader.release import release
+        try:
+            files = release(args.out)
+        except FileExistsError as error:
+            parser.error(str(error))
+        print(f"{args.out}: {len(files)} files (notebooks, grader without hidden tests, README)")
+        return 0
     return 2
+
+
+def grade_command(parser, args) -> int:
+    from grader.grade import grade_batch
+    from grader.i18n import language
+    from grader.submission import Limits
+
+    missing = [str(path) for path in args.paths if not path.exists()]
+    if missing:
+        parser.error(f"no such file or folder: {', '.join(missing)}")
+    if args.jobs < 1:
+        parser.error("--jobs must be at least 1")
+    formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
+    unknown = set(formats) - {"gradescope", "moodle"}
+    if unknown:
+        parser.error(f"unknown --format {', '.join(sorted(unknown))}; choose from gradescope, moodle")
+    limits = Limits(cell_seconds=args.cell_timeout, notebook_seconds=args.notebook_timeout,
+                    exercise_seconds=args.exercise_timeout, memory_mb=args.memory_mb)
+    results = grade_batch(args.paths, args.out, jobs=args.jobs, force=args.force, limits=limits,
+                          formats=formats, lang=args.lang or language())
+    if not results:
+        print("no submissions found (looked for *.ipynb files)", file=sys.stderr)
+    print(f"gradebook: {args.out / 'gradebook.csv'}")
+    return 0
 
 
 if __name__ == "__main__":

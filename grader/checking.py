@@ -28,6 +28,8 @@ class Case:
     hidden: bool = False
 
     def describe(self) -> str:
+        if self.hidden:  # say which function failed, never the hidden inputs
+            return f"{self.function}(…)"
         return f"{self.function}({', '.join(short_repr(arg) for arg in self.args)})"
 
 

@@ -1,0 +1,255 @@
+"""Public checks of notebook 02: the solution passes, untouched stubs are "not attempted",
+and plausible wrong answers fail with a specific reason."""
+import csv
+import subprocess
+import sys
+
+import nbformat
+import numpy as np
+import pytest
+
+from conftest import NOTEBOOKS, ROOT, SOLUTIONS, exec_notebook_cells, is_function_cell
+from grader.checking import CORRECT, NOT_ATTEMPTED, WRONG, run_public_check
+from grader.exercises import exercises_for, get_exercise
+from grader.exercises import nb02
+
+NAME = "02_apples_vs_oranges.ipynb"
+ASSIGNMENT = "02_apples_vs_oranges"
+FUNCTION_EXERCISES = [e.id for e in exercises_for(ASSIGNMENT) if e.kind == "function"]
+
+
+def is_definition_cell(cell) -> bool:
+    # exercise cells plus the given helper cell that defines sigmoid/predict_proba
+    return is_function_cell(cell) or cell.get("id") == "sigmoid"
+
+
+@pytest.fixture(scope="module")
+def solution_namespace():
+    return exec_notebook_cells(SOLUTIONS / NAME, is_definition_cell)
+
+
+@pytest.fixture(scope="module")
+def student_namespace():
+    return exec_notebook_cells(NOTEBOOKS / NAME, is_definition_cell)
+
+
+def verdict(exercise_id, namespace, **overrides):
+    return run_public_check(get_exercise(exercise_id), {**namespace, **overrides})
+
+
+@pytest.mark.parametrize("exercise_id", FUNCTION_EXERCISES)
+def test_solution_passes(exercise_id, solution_namespace):
+    result = verdict(exercise_id, solution_namespace)
+    assert result.status == CORRECT, str(result.message)
+
+
+@pytest.mark.parametrize("exercise_id", FUNCTION_EXERCISES)
+def test_solution_passes_hidden_cases(exercise_id, solution_namespace):
+    from grader.checking import call_cases, judge
+    exercise = get_exercise(exercise_id)
+    hidden = exercise.hidden_cases()
+    assert hidden and all(case.hidden for case in hidden)
+    result = judge(exercise, call_cases(exercise, solution_namespace, hidden))
+    assert result.status == CORRECT, str(result.message)
+
+
+@pytest.mark.parametrize("exercise_id", FUNCTION_EXERCISES)
+def test_untouched_student_code_is_not_attempted(exercise_id, student_namespace):
+    result = verdict(exercise_id, student_namespace)
+    assert result.status == NOT_ATTEMPTED
+    assert "NotImplementedError" in result.message.es
+
+
+def test_stored_solution_outputs_show_every_check_correct():
+    notebook = nbformat.read(SOLUTIONS / NAME, as_version=4)
+    checks = [c for c in notebook.cells
+              if c.cell_type == "code" and c.source.replace("# NBVAL_CHECK_OUTPUT\n", "").startswith("check(")]
+    assert len(checks) == len(exercises_for(ASSIGNMENT))
+    for cell in checks:
+        assert "# NBVAL_CHECK_OUTPUT" in cell.source
+        assert cell.outputs[0]["text"].startswith("✅"), cell.outputs
+
+
+# ---------------------------------------------------------------- the fruit table
+
+def test_fruit_csv_is_reproduced_by_its_seeded_script(tmp_path):
+    script = (ROOT / "datasets" / "make_fruit.py").read_text(encoding="utf-8")
+    copy = tmp_path / "make_fruit.py"
+    copy.write_text(script, encoding="utf-8")
+    subprocess.run([sys.executable, str(copy)], check=True, capture_output=True)
+    assert (tmp_path / "fruit.csv").read_bytes() == (ROOT / "datasets" / "fruit.csv").read_bytes()
+
+
+def test_fruit_csv_columns_and_balance():
+    with (ROOT / "datasets" / "fruit.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == ["weight_g", "roughness", "fruit", "label"]
+    assert len(rows) == 1000
+    assert {(row["fruit"], row["label"]) for row in rows} == {("manzana", "0"), ("naranja", "1")}
+    assert sum(row["label"] == "1" for row in rows) == 500
+    assert all(0 <= float(row["roughness"]) <= 1 and float(row["weight_g"]) > 0 for row in rows)
+
+
+def test_classes_overlap_so_a_linear_model_is_good_but_not_perfect():
+    # Best linear classifier (logistic regression to convergence) on the whole table.
+    X, y = nb02.load_fruit()
+    Z = (X - X.mean(axis=0)) / X.std(axis=0)
+    w, b = np.zeros(2), 0.0
+    for _ in range(3000):
+        p = 1 / (1 + np.exp(-(Z @ w + b)))
+        w, b = w - 3.0 * Z.T @ (p - y) / len(y), b - 3.0 * np.mean(p - y)
+    accuracy = np.mean(((Z @ w + b) >= 0) == y)
+    assert 0.93 <= accuracy <= 0.98
+
+
+def test_notebook_split_is_the_one_the_grader_uses(solution_namespace):
+    notebook = nbformat.read(SOLUTIONS / NAME, as_version=4)
+    wanted = {"setup", "load-fruit", "split", "standardize"}
+    namespace = exec_notebook_cells(SOLUTIONS / NAME, lambda cell: cell.get("id") in wanted)
+    assert wanted <= {cell.get("id") for cell in notebook.cells}
+    splits = nb02.fruit_splits()
+    for name, suffix in [("train", "train"), ("val", "val"), ("test", "test")]:
+        np.testing.assert_allclose(namespace[f"X_{suffix}_std"], splits[name][0])
+        np.testing.assert_array_equal(namespace[f"y_{suffix}"], splits[name][1])
+
+
+# ---------------------------------------------------------------- wrong answers
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def mse_without_half(y_true, y_prob):
+    return np.mean((y_prob - y_true) ** 2)
+
+
+def mse_per_example(y_true, y_prob):
+    return (y_prob - y_true) ** 2 / 2
+
+
+def bce_without_minus(y_true, y_prob):  # the sign slip of the course slides
+    y_prob = np.clip(y_prob, 1e-7, 1 - 1e-7)
+    return np.mean(y_true * np.log(y_prob) + (1 - y_true) * np.log(1 - y_prob))
+
+
+def bce_without_clipping(y_true, y_prob):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return -np.mean(y_true * np.log(y_prob) + (1 - y_true) * np.log(1 - y_prob))
+
+
+def gradients_mse_like_bce(X, y, w, b, loss="bce"):
+    delta = sigmoid(X @ w + b) - y  # forgets σ'(z) for the MSE loss
+    return X.T @ delta / len(y), delta.mean()
+
+
+def gradients_summed(X, y, w, b, loss="bce"):
+    p = sigmoid(X @ w + b)
+    delta = p - y if loss == "bce" else (p - y) * p * (1 - p)
+    return X.T @ delta, delta.sum()
+
+
+def gradients_wrong_sign(X, y, w, b, loss="bce"):
+    p = sigmoid(X @ w + b)
+    delta = p - y if loss == "bce" else (p - y) * p * (1 - p)
+    return -X.T @ delta / len(y), -delta.mean()
+
+
+def train_ascending(X, y, learning_rate, epochs, loss="bce"):
+    w, b, losses = np.zeros(X.shape[1]), 0.0, []
+    for _ in range(epochs):
+        p = sigmoid(X @ w + b)
+        losses.append(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)) if loss == "bce" else np.mean((p - y) ** 2) / 2)
+        delta = p - y if loss == "bce" else (p - y) * p * (1 - p)
+        w, b = w + learning_rate * X.T @ delta / len(y), b + learning_rate * delta.mean()
+    return w, b, np.array(losses)
+
+
+def train_records_after_update(X, y, learning_rate, epochs, loss="bce"):
+    w, b, losses = np.zeros(X.shape[1]), 0.0, []
+    for _ in range(epochs):
+        p = sigmoid(X @ w + b)
+        delta = p - y if loss == "bce" else (p - y) * p * (1 - p)
+        w, b = w - learning_rate * X.T @ delta / len(y), b - learning_rate * delta.mean()
+        p = sigmoid(X @ w + b)
+        losses.append(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)) if loss == "bce" else np.mean((p - y) ** 2) / 2)
+    return w, b, np.array(losses)
+
+
+def train_too_few_epochs(X, y, learning_rate, epochs, loss="bce"):
+    # stops after 10 epochs but pads the loss history to look complete
+    w, b, losses = np.zeros(X.shape[1]), 0.0, []
+    for epoch in range(epochs):
+        p = sigmoid(X @ w + b)
+        losses.append(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)) if loss == "bce" else np.mean((p - y) ** 2) / 2)
+        if epoch < 10:
+            delta = p - y if loss == "bce" else (p - y) * p * (1 - p)
+            w, b = w - learning_rate * X.T @ delta / len(y), b - learning_rate * delta.mean()
+    return w, b, np.array(losses)
+
+
+WRONG_ANSWERS = [
+    ("2.1", "mse_loss", mse_without_half, "el doble de lo esperado"),
+    ("2.1", "mse_loss", mse_per_example, "debe devolver un solo número"),
+    ("2.1", "bce_loss", bce_without_minus, "¿falta el signo menos"),
+    ("2.1", "bce_loss", bce_without_clipping, "np.clip"),
+    ("2.2", "loss_gradients", gradients_mse_like_bce, "con pérdida 'mse' no coincide con el gradiente numérico"),
+    ("2.2", "loss_gradients", gradients_summed, "dividir entre el número de ejemplos"),
+    ("2.2", "loss_gradients", gradients_wrong_sign, "signo cambiado"),
+    ("2.3", "train_neuron", train_ascending, "se esperaba"),
+    ("2.3", "train_neuron", train_records_after_update, "antes de la primera actualización"),
+    ("2.3", "train_neuron", train_too_few_epochs, "tras 200 épocas"),
+]
+
+
+@pytest.mark.parametrize("exercise_id, name, wrong, reason", WRONG_ANSWERS,
+                         ids=[f"{e}-{w.__name__}" for e, _, w, _ in WRONG_ANSWERS])
+def test_wrong_answer_fails_with_specific_reason(exercise_id, name, wrong, reason, solution_namespace):
+    result = verdict(exercise_id, solution_namespace, **{name: wrong})
+    assert result.status == WRONG
+    assert reason in result.message.es, result.message.es
+
+
+def test_every_function_exercise_has_a_wrong_answer_test():
+    assert {e for e, *_ in WRONG_ANSWERS} == set(FUNCTION_EXERCISES)
+
+
+def test_accuracy_threshold_catches_an_undertrained_neuron(solution_namespace):
+    # Exact gradient descent, but too few epochs for the fruit case: the replay agrees, the accuracy does not.
+    exercise = get_exercise("2.3")
+    X, y = nb02.fruit_splits()["train"]
+    w, b = np.array([0.05, 0.0]), 0.0  # a neuron that barely looks at roughness
+    case = next(c for c in exercise.cases() if c.args[0] is X or np.array_equal(c.args[0], X))
+    problem = exercise.judge_case(case, (w, b, np.full(case.args[3], np.log(2))))
+    assert problem is not None and "se esperaba" in problem.es
+
+
+def test_messages_switch_to_english(english, solution_namespace):
+    result = verdict("2.1", solution_namespace, bce_loss=bce_without_minus)
+    assert "is the minus sign in front of the sum missing?" in str(result.message)
+
+
+# ---------------------------------------------------------------- Keras model
+
+def test_model_check():
+    import keras
+    from keras import layers
+    assert verdict("2.4", {}).status == NOT_ATTEMPTED
+
+    keras.utils.set_random_seed(0)
+    hidden = keras.Sequential([keras.Input((2,)), layers.Dense(4), layers.Dense(1, activation="sigmoid")])
+    result = verdict("2.4", {"fruit_model": hidden})
+    assert result.status == WRONG and "3 parámetros" in result.message.es
+
+    linear = keras.Sequential([keras.Input((2,)), layers.Dense(1)])
+    result = verdict("2.4", {"fruit_model": linear})
+    assert result.status == WRONG and "sigmoide" in result.message.es
+
+    untrained = keras.Sequential([keras.Input((2,)), layers.Dense(1, activation="sigmoid")])
+    untrained.layers[-1].set_weights([np.array([[1.0], [0.0]]), np.array([0.0])])  # looks at weight only
+    result = verdict("2.4", {"fruit_model": untrained})
+    assert result.status == WRONG and "conjunto de prueba" in result.message.es
+
+    # Weights set by hand near the optimum must pass: the check measures behaviour, not the recipe.
+    by_hand = keras.Sequential([keras.Input((2,)), layers.Dense(1, activation="sigmoid")])
+    by_hand.layers[-1].set_weights([np.array([[1.5], [6.0]]), np.array([-0.2])])
+    assert verdict("2.4", {"fruit_model": by_hand}).status == CORRECT
