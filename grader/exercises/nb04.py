@@ -109,13 +109,13 @@ def _correlate_cases():
 def _judge_correlate(case, value):
     image, kernel = case.args
     value, expected = _as_2d(value), keras_correlate(image, kernel)
+    if _shape_off_by_one(value, expected):
+        return OFF_BY_ONE.format(got=value.shape, expected=expected.shape)
     if image.shape == WORKED_IMAGE.shape and np.array_equal(image, WORKED_IMAGE) \
             and np.array_equal(kernel, WORKED_KERNEL) and not _matches(value, WORKED_RESULT):
         problem = _array_problem(value, WORKED_RESULT)
         return Msg(f"no reproduce el ejemplo de las diapositivas: {problem.es}",
                    f"does not reproduce the slides' worked example: {problem.en}")
-    if _shape_off_by_one(value, expected):
-        return OFF_BY_ONE.format(got=value.shape, expected=expected.shape)
     if _matches(value, keras_correlate(image, kernel[::-1, ::-1])) and not _matches(value, expected):
         return Msg("has volteado el kernel: eso es la convolución matemática. Keras (y este ejercicio) calcula "
                    "la correlación cruzada, sin voltear",
@@ -145,6 +145,8 @@ def _judge_convolve(case, value):
                    "(kernel[::-1, ::-1]) antes de deslizarlo",
                    "it matches the cross-correlation: the kernel must be flipped along both axes "
                    "(kernel[::-1, ::-1]) before sliding it")
+    if _matches(value, expected):
+        return None
     if _matches(value, keras_correlate(image, kernel[::-1, :])) or \
             _matches(value, keras_correlate(image, kernel[:, ::-1])):
         return Msg("solo has volteado el kernel en un eje: hay que voltearlo en los dos (kernel[::-1, ::-1])",
