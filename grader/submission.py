@@ -68,6 +68,7 @@ def execute_notebook(notebook, workdir: Path, limits: Limits) -> list[tuple[str,
     client = NotebookClient(
         notebook, timeout=limits.cell_seconds, kernel_name="python3", allow_errors=True, record_timing=False,
         interrupt_on_timeout=True, resources={"metadata": {"path": str(workdir)}},
+        # after interrupting a cell, move on at once even if the kernel never answers
         error_on_timeout={"ename": "CellTimeoutError", "evalue": "cell time limit", "traceback": []})
     deadline = time.monotonic() + limits.notebook_seconds
     try:
@@ -84,6 +85,7 @@ def execute_notebook(notebook, workdir: Path, limits: Limits) -> list[tuple[str,
                         f"cells from {index} on did not run")))
                     break
                 client.timeout = max(1, int(min(limits.cell_seconds, remaining)))
+                started = time.monotonic()
                 try:
                     client.execute_cell(cell, index)
                 except DeadKernelError:
@@ -93,14 +95,12 @@ def execute_notebook(notebook, workdir: Path, limits: Limits) -> list[tuple[str,
                         f"the kernel died in cell {index} (e.g. os._exit or out of memory); "
                         f"later cells did not run")))
                     break
+                if time.monotonic() - started >= client.timeout:  # nbclient interrupted the kernel
+                    problems.append((TIMEOUT, Msg(
+                        f"la celda {index} superó el límite de {client.timeout} s y se interrumpió",
+                        f"cell {index} exceeded the {client.timeout} s limit and was interrupted")))
                 for output in cell.get("outputs", []):
-                    if output.get("output_type") != "error":
-                        continue
-                    if output.get("ename") == "CellTimeoutError":
-                        problems.append((TIMEOUT, Msg(
-                            f"la celda {index} superó el límite de {client.timeout} s y se interrumpió",
-                            f"cell {index} exceeded the {client.timeout} s limit and was interrupted")))
-                    elif output.get("ename") == "MemoryError":
+                    if output.get("output_type") == "error" and output.get("ename") == "MemoryError":
                         problems.append(("memory-limit", Msg(
                             f"la celda {index} superó el límite de memoria de {limits.memory_mb} MB",
                             f"cell {index} exceeded the memory limit of {limits.memory_mb} MB")))

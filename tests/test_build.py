@@ -14,17 +14,23 @@ SOLUTION_FILES = sorted(SOLUTIONS.glob("*.ipynb"))
 NAMES = [path.name for path in SOLUTION_FILES]
 
 
-def solution_region_lines(notebook) -> set[str]:
-    lines, inside = set(), False
+def solution_regions(notebook) -> list[list[str]]:
+    """The code lines (stripped, no comments or blanks) of every solution region."""
+    regions, current = [], None
     for cell in notebook.cells:
         for line in cell.source.split("\n"):
             if line.strip() == build.BEGIN:
-                inside = True
+                current = []
             elif line.strip() == build.END:
-                inside = False
-            elif inside and line.strip() and not line.strip().startswith("#"):
-                lines.add(line.strip())
-    return lines
+                regions.append(current)
+                current = None
+            elif current is not None and line.strip() and not line.strip().startswith("#"):
+                current.append(line.strip())
+    return [region for region in regions if region]
+
+
+def solution_region_lines(notebook) -> set[str]:
+    return {line for region in solution_regions(notebook) for line in region}
 
 
 def test_there_are_solution_notebooks_for_every_assignment():
