@@ -23,7 +23,11 @@ PROGRESS_FILE = "progress"
 # ---------------------------------------------------------------- extraction (grader side)
 
 def _is_literal_assignment(node) -> bool:
+    """NAME = <literal>: a constant a function may read. `x[0] = 1` is not one."""
     if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
+        return False
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    if not all(isinstance(target, ast.Name) for target in targets):
         return False
     try:
         ast.literal_eval(node.value)
@@ -98,16 +102,22 @@ def decode(encoded, arrays, folder: Path):
 
 # ---------------------------------------------------------------- sandbox entry point
 
-def run(definitions: list[str], outdir: Path, exercise_ids: list[str]) -> None:
-    from grader.checking import call_cases
-    from grader.exercises import get_exercise
-
+def load_definitions(definitions: list[str]) -> dict:
+    """Run the extracted snippets in a fresh namespace, each on its own."""
     namespace = {"__name__": "__submission__"}
     for snippet in definitions:
         try:
             exec(compile(snippet, "<submission>", "exec"), namespace)
         except Exception:  # a broken import or decorator only loses what depends on it
             pass
+    return namespace
+
+
+def run(definitions: list[str], outdir: Path, exercise_ids: list[str]) -> None:
+    from grader.checking import call_cases
+    from grader.exercises import get_exercise
+
+    namespace = load_definitions(definitions)
     for exercise_id in exercise_ids:
         (outdir / PROGRESS_FILE).write_text(exercise_id)
         exercise = get_exercise(exercise_id)

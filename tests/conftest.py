@@ -1,4 +1,5 @@
 """Shared fixtures and nbval settings for the kit's tests."""
+import functools
 import os
 from pathlib import Path
 
@@ -38,3 +39,18 @@ def is_function_cell(cell) -> bool:
 @pytest.fixture
 def english(monkeypatch):
     monkeypatch.setenv("GRADER_LANG", "en")
+
+
+@functools.cache
+def definitions_of(path: Path) -> dict:
+    """The notebook's functions as the autograder sees them: its imports, defs and literal
+    constants, run in a fresh namespace (see grader.sandbox.extract_definitions)."""
+    from grader.sandbox import extract_definitions, load_definitions
+    return load_definitions(extract_definitions(nbformat.read(path, as_version=4))[0])
+
+
+def verdict(exercise_id: str, namespace: dict, **overrides):
+    """Public-check verdict, optionally with some functions replaced by (wrong) versions."""
+    from grader.checking import run_public_check
+    from grader.exercises import get_exercise
+    return run_public_check(get_exercise(exercise_id), {**namespace, **overrides})

@@ -1,12 +1,11 @@
-"""Public checks of notebook 01: the solution passes, untouched stubs are "not attempted",
-and plausible wrong answers fail with a specific reason."""
-import nbformat
+"""Notebook 01: plausible wrong answers fail with a specific reason (the solution and the
+untouched notebook are covered for every notebook by test_checks_all.py)."""
 import numpy as np
 import pytest
 
-from conftest import NOTEBOOKS, SOLUTIONS, exec_notebook_cells, is_function_cell
-from grader.checking import CORRECT, NOT_ATTEMPTED, WRONG, run_public_check
-from grader.exercises import exercises_for, get_exercise
+from conftest import SOLUTIONS, definitions_of, verdict
+from grader.checking import CORRECT, NOT_ATTEMPTED, WRONG
+from grader.exercises import exercises_for
 
 NAME = "01_perceptron_or_xor.ipynb"
 FUNCTION_EXERCISES = [e.id for e in exercises_for("01_perceptron_or_xor") if e.kind == "function"]
@@ -14,41 +13,7 @@ FUNCTION_EXERCISES = [e.id for e in exercises_for("01_perceptron_or_xor") if e.k
 
 @pytest.fixture(scope="module")
 def solution_namespace():
-    return exec_notebook_cells(SOLUTIONS / NAME, is_function_cell)
-
-
-@pytest.fixture(scope="module")
-def student_namespace():
-    return exec_notebook_cells(NOTEBOOKS / NAME, is_function_cell)
-
-
-def verdict(exercise_id, namespace, **overrides):
-    return run_public_check(get_exercise(exercise_id), {**namespace, **overrides})
-
-
-@pytest.mark.parametrize("exercise_id", FUNCTION_EXERCISES)
-def test_solution_passes(exercise_id, solution_namespace):
-    result = verdict(exercise_id, solution_namespace)
-    assert result.status == CORRECT, str(result.message)
-
-
-@pytest.mark.parametrize("exercise_id", FUNCTION_EXERCISES)
-def test_untouched_student_code_is_not_attempted(exercise_id, student_namespace):
-    result = verdict(exercise_id, student_namespace)
-    assert result.status == NOT_ATTEMPTED
-    assert "NotImplementedError" in result.message.es
-
-
-def test_stored_solution_outputs_show_every_check_correct():
-    # nbval re-executes these cells and compares with the stored output, so this
-    # also holds for a fresh run.
-    notebook = nbformat.read(SOLUTIONS / NAME, as_version=4)
-    checks = [c for c in notebook.cells if c.cell_type == "code" and c.source.lstrip("# NBVAL_CHECK_OUTPUT\n")
-              .startswith("check(")]
-    assert len(checks) == len(exercises_for("01_perceptron_or_xor"))
-    for cell in checks:
-        assert "# NBVAL_CHECK_OUTPUT" in cell.source
-        assert cell.outputs[0]["text"].startswith("✅"), cell.outputs
+    return definitions_of(SOLUTIONS / NAME)
 
 
 def test_missing_function_is_not_attempted_with_a_reason(solution_namespace):
