@@ -127,17 +127,18 @@ def run_function_exercises(definitions: list[str], exercises, workdir: Path, lim
                 [sys.executable, "-m", "grader.sandbox", str(outdir / "definitions.json"), str(outdir), *pending],
                 cwd=outdir, stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=child_environment(),
                 preexec_fn=_limit_memory(limits.memory_mb), start_new_session=True)
-            timed_out = _wait_for_sandbox(process, outdir, pending, limits.exercise_seconds, budget)
-        done = [eid for eid in pending if (outdir / f"{eid}.json").exists()]
-        pending = [eid for eid in pending if eid not in done]
-        if pending:  # the sandbox died or hung on pending[0]: charge that exercise only, go on
-            status = TIMEOUT if timed_out else CRASHED
-            results[pending[0]] = Result(status, Msg(
-                "la función no terminó a tiempo (límite de {s:.0f} s por ejercicio)".format(s=limits.exercise_seconds)
-                if timed_out else "el proceso terminó de forma inesperada al ejecutar tu función",
-                "the function did not finish in time ({s:.0f} s limit per exercise)".format(s=limits.exercise_seconds)
-                if timed_out else "the process ended unexpectedly while running your function"))
-            pending = pending[1:]
+            timed_out = _wait_for_sandbox(process, outdir, limits.exercise_seconds, budget)
+        pending = [eid for eid in pending if not (outdir / f"{eid}.json").exists()]
+        if pending:  # the sandbox died or hung: charge the exercise it was running, go on with the rest
+            progress = outdir / "progress"
+            culprit = progress.read_text() if progress.exists() and progress.read_text() in pending else pending[0]
+            seconds = limits.exercise_seconds
+            results[culprit] = Result(TIMEOUT, Msg(
+                f"la función no terminó a tiempo (límite de {seconds:.0f} s por ejercicio)",
+                f"the function did not finish in time ({seconds:.0f} s limit per exercise)")) if timed_out else \
+                Result(CRASHED, Msg("el proceso terminó de forma inesperada al ejecutar tu función",
+                                    "the process ended unexpectedly while running your function"))
+            pending.remove(culprit)
     by_id = {e.id: e for e in exercises}
     for exercise_id in [e.id for e in exercises]:
         if exercise_id in results:
@@ -166,7 +167,7 @@ def run_function_exercises(definitions: list[str], exercises, workdir: Path, lim
     return results
 
 
-def _wait_for_sandbox(process, outdir, pending, exercise_seconds, budget) -> bool:
+def _wait_for_sandbox(process, outdir, exercise_seconds, budget) -> bool:
     """Wait for the sandbox; kill it when one exercise runs too long. Returns True on timeout."""
     started = time.monotonic()
     current, current_since = None, time.monotonic()
