@@ -1,0 +1,269 @@
+"""Public checks of notebook 05: the solution passes, untouched stubs are "not attempted",
+plausible wrong answers fail with a specific reason, and the model checks reject wrong or
+untrained models (training here stays tiny)."""
+import time
+
+import nbformat
+import numpy as np
+import pytest
+
+from conftest import NOTEBOOKS, SOLUTIONS, exec_notebook_cells, is_function_cell
+from grader.checking import CORRECT, NOT_ATTEMPTED, WRONG, call_cases, judge, run_public_check
+from grader.exercises import exercises_for, get_exercise
+from grader.exercises import nb05
+
+NAME = "05_cnn_classifier.ipynb"
+ASSIGNMENT = "05_cnn_classifier"
+FUNCTION_EXERCISES = [e.id for e in exercises_for(ASSIGNMENT) if e.kind == "function"]
+
+
+@pytest.fixture(scope="module")
+def solution_namespace():
+    return exec_notebook_cells(SOLUTIONS / NAME, is_function_cell)
+
+
+@pytest.fixture(scope="module")
+def student_namespace():
+    return exec_notebook_cells(NOTEBOOKS / NAME, is_function_cell)
+
+
+def verdict(exercise_id, namespace, **overrides):
+    return run_public_check(get_exercise(exercise_id), {**namespace, **overrides})
+
+
+@pytest.mark.parametrize("exercise_id", FUNCTION_EXERCISES)
+def test_solution_passes(exercise_id, solution_namespace):
+    result = verdict(exercise_id, solution_namespace)
+    assert result.status == CORRECT, str(result.message)
+
+
+def test_solution_passes_hidden_cases(solution_namespace):
+    exercise = get_exercise("5.2")
+    cases = exercise.hidden_cases()
+    assert cases and all(case.hidden for case in cases)
+    assert judge(exercise, call_cases(exercise, solution_namespace, cases)).status == CORRECT
+
+
+@pytest.mark.parametrize("exercise_id", FUNCTION_EXERCISES)
+def test_untouched_student_code_is_not_attempted(exercise_id, student_namespace):
+    result = verdict(exercise_id, student_namespace)
+    assert result.status == NOT_ATTEMPTED
+    assert "NotImplementedError" in result.message.es
+
+
+@pytest.mark.parametrize("exercise_id", ["5.3", "5.4"])
+def test_missing_model_is_not_attempted(exercise_id):
+    assert verdict(exercise_id, {}).status == NOT_ATTEMPTED
+
+
+def test_stored_solution_outputs_show_every_check_correct():
+    notebook = nbformat.read(SOLUTIONS / NAME, as_version=4)
+    checks = [c for c in notebook.cells if c.cell_type == "code"
+              and c.source.replace("# NBVAL_CHECK_OUTPUT\n", "").startswith("check(")]
+    assert len(checks) == len(exercises_for(ASSIGNMENT))
+    for cell in checks:
+        assert cell.source.startswith("# NBVAL_CHECK_OUTPUT")
+        assert cell.outputs[0]["text"].startswith("✅"), cell.outputs
+
+
+def test_training_metrics_are_never_output_checked():
+    notebook = nbformat.read(SOLUTIONS / NAME, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and ".fit(" in cell.source:
+            assert "NBVAL_CHECK_OUTPUT" not in cell.source, cell.get("id")
+
+
+def test_lenet_constants_agree_with_keras():
+    model = nb05.keras_from_spec(nb05.LENET_INPUT, nb05.LENET_SPEC)
+    assert model.count_params() == nb05.LENET_PARAMS
+    assert [tuple(layer.output.shape[1:]) for layer in model.layers] == nb05.LENET_SHAPES
+
+
+# ---------------------------------------------------------------- wrong answers
+
+def _lenet(first_padding="same", filters=(6, 16), units=(120, 84), activation="relu", pool="MaxPooling2D",
+           output_activation="softmax", input_shape=(28, 28, 1)):
+    import keras
+    from keras import layers
+    Pool = getattr(layers, pool)
+    return keras.Sequential([
+        keras.Input(input_shape),
+        layers.Conv2D(filters[0], 5, padding=first_padding, activation=activation), Pool(2),
+        layers.Conv2D(filters[1], 5, activation=activation), Pool(2), layers.Flatten(),
+        *[layers.Dense(n, activation=activation) for n in units],
+        layers.Dense(10, activation=output_activation)])
+
+
+def lenet_valid_first_conv():
+    return _lenet(first_padding="valid")
+
+
+def lenet_wrong_filters():
+    return _lenet(filters=(32, 64))
+
+
+def lenet_no_softmax():
+    return _lenet(output_activation="linear")
+
+
+def lenet_flat_input():
+    import keras
+    from keras import layers
+    return keras.Sequential([keras.Input((784,)), layers.Dense(120), layers.Dense(84), layers.Dense(10)])
+
+
+def lenet_returns_layers_list():
+    from keras import layers
+    return [layers.Conv2D(6, 5)]
+
+
+def _predict(input_shape, spec, conv_params, same_is_valid=False, pool_keeps_size=False):
+    shape, rows = tuple(input_shape), []
+    for kind, *args in spec:
+        params = 0
+        if kind == "conv":
+            filters, k, padding = args
+            keep = padding == "same" and not same_is_valid
+            side = (shape[0], shape[1]) if keep else (shape[0] - k + 1, shape[1] - k + 1)
+            params = conv_params(k, shape[2], filters)
+            shape = (*side, filters)
+        elif kind == "pool":
+            if not pool_keeps_size:
+                shape = (shape[0] // args[0], shape[1] // args[0], shape[2])
+        elif kind == "flatten":
+            shape = (int(np.prod(shape)),)
+        else:
+            params, shape = (shape[0] + 1) * args[0], (args[0],)
+        rows.append((shape, params))
+    return rows
+
+
+def predict_conv_without_bias(input_shape, spec):
+    return _predict(input_shape, spec, lambda k, c, f: k * k * c * f)
+
+
+def predict_conv_ignores_channels(input_shape, spec):
+    return _predict(input_shape, spec, lambda k, c, f: (k * k + 1) * f)
+
+
+def predict_same_as_valid(input_shape, spec):
+    return _predict(input_shape, spec, lambda k, c, f: (k * k * c + 1) * f, same_is_valid=True)
+
+
+def predict_pool_keeps_size(input_shape, spec):
+    return _predict(input_shape, spec, lambda k, c, f: (k * k * c + 1) * f, pool_keeps_size=True)
+
+
+def predict_only_shapes(input_shape, spec):
+    return [shape for shape, _ in _predict(input_shape, spec, lambda k, c, f: 0)]
+
+
+WRONG_ANSWERS = [
+    ("5.1", "build_lenet5", lenet_valid_first_conv, "padding='same'"),
+    ("5.1", "build_lenet5", lenet_wrong_filters, "6 y 16 filtros; el modelo tiene (32, 64)"),
+    ("5.1", "build_lenet5", lenet_no_softmax, "activation='softmax'"),
+    ("5.1", "build_lenet5", lenet_flat_input, "la entrada debe tener forma (28, 28, 1)"),
+    ("5.1", "build_lenet5", lenet_returns_layers_list, "debe devolver un modelo de Keras"),
+    ("5.2", "predict_shapes_and_params", predict_conv_without_bias, "falta el sesgo de cada filtro"),
+    ("5.2", "predict_shapes_and_params", predict_conv_ignores_channels, "cada filtro ve los 6 canales"),
+    ("5.2", "predict_shapes_and_params", predict_same_as_valid, "capa 1 (conv 6 5×5 same): predices la forma "
+                                                                "(24, 24, 6) y Keras da (28, 28, 6)"),
+    ("5.2", "predict_shapes_and_params", predict_pool_keeps_size, "capa 2 (pool 2)"),
+    ("5.2", "predict_shapes_and_params", predict_only_shapes, "debe ser un par (forma, parámetros)"),
+]
+
+
+@pytest.mark.parametrize("exercise_id, name, wrong, reason", WRONG_ANSWERS,
+                         ids=[f"{e}-{w.__name__}" for e, _, w, _ in WRONG_ANSWERS])
+def test_wrong_answer_fails_with_specific_reason(exercise_id, name, wrong, reason, solution_namespace):
+    result = verdict(exercise_id, solution_namespace, **{name: wrong})
+    assert result.status == WRONG
+    assert reason in result.message.es, result.message.es
+
+
+def test_every_function_exercise_has_a_wrong_answer_test():
+    assert {e for e, *_ in WRONG_ANSWERS} == set(FUNCTION_EXERCISES)
+
+
+def test_classic_lenet_with_tanh_and_average_pooling_is_accepted(solution_namespace):
+    # Checks test the architecture, not one recipe: the 1998 flavour is a LeNet-5 too.
+    classic = lambda: _lenet(activation="tanh", pool="AveragePooling2D")  # noqa: E731
+    assert verdict("5.1", solution_namespace, build_lenet5=classic).status == CORRECT
+
+
+def test_messages_switch_to_english(english, solution_namespace):
+    result = verdict("5.2", solution_namespace, predict_shapes_and_params=predict_conv_without_bias)
+    assert "each filter's bias is missing" in str(result.message)
+
+
+# ---------------------------------------------------------------- model checks
+
+def test_untrained_lenet_fails_on_accuracy_quickly():
+    import keras
+    keras.utils.set_random_seed(0)
+    started = time.perf_counter()
+    result = verdict("5.3", {"lenet": _lenet()})
+    # A few seconds on an idle two-core machine; the bound leaves room for a loaded CI runner.
+    assert time.perf_counter() - started < 30, "judge_model must stay fast (about 10 s at most when idle)"
+    assert result.status == WRONG and "precisión en test" in result.message.es and "99%" in result.message.es
+
+
+def test_lenet_model_check_rejects_another_architecture():
+    result = verdict("5.3", {"lenet": _lenet(filters=(8, 16))})
+    assert result.status == WRONG and "6 y 16 filtros" in result.message.es
+
+
+def test_briefly_trained_lenet_is_still_below_the_bar():
+    # A tiny amount of training gives a clearly better-than-chance model that must still fail.
+    import keras
+    from grader.data import load_mnist
+    (x, y), _ = load_mnist()
+    x = (x[:2000].astype("float32") / 255.0)[..., None]
+    keras.utils.set_random_seed(0)
+    model = _lenet()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(x, y[:2000], epochs=1, batch_size=64, verbose=0)
+    accuracy = nb05.accuracy_on(model, *nb05.mnist_test_set())
+    assert 0.3 < accuracy < nb05.LENET_MIN_ACCURACY
+    result = verdict("5.3", {"lenet": model})
+    assert result.status == WRONG and f"precisión en test {accuracy:.2%}" in result.message.es
+
+
+def _vgg(convs_per_block=2, blocks=2, kernel=3):
+    import keras
+    from keras import layers
+    stack = [keras.Input((28, 28, 1))]
+    for block in range(blocks):
+        stack += [layers.Conv2D(8 * 2 ** block, kernel, padding="same", activation="relu")
+                  for _ in range(convs_per_block)]
+        stack.append(layers.MaxPooling2D(2))
+    return keras.Sequential(stack + [layers.Flatten(), layers.Dense(10, activation="softmax")])
+
+
+@pytest.mark.parametrize("model_kwargs, blocks", [(dict(convs_per_block=1), 0), (dict(blocks=1), 1),
+                                                  (dict(kernel=5), 0)])
+def test_vgg_check_needs_two_blocks_of_stacked_3x3_convolutions(model_kwargs, blocks):
+    result = verdict("5.4", {"vgg_model": _vgg(**model_kwargs)})
+    assert result.status == WRONG
+    assert f"el modelo tiene {blocks} y se piden al menos 2" in result.message.es
+
+
+def test_untrained_vgg_fails_on_accuracy():
+    import keras
+    keras.utils.set_random_seed(0)
+    model = _vgg()
+    assert nb05.vgg_blocks(model) == 2
+    result = verdict("5.4", {"vgg_model": model})
+    assert result.status == WRONG and "por debajo del 90%" in result.message.es
+
+
+def test_vgg_blocks_ignore_batchnorm_and_activation_layers():
+    import keras
+    from keras import layers
+
+    def block():
+        return [layers.Conv2D(8, 3, padding="same"), layers.BatchNormalization(), layers.Activation("relu"),
+                layers.Conv2D(8, 3, padding="same"), layers.BatchNormalization(), layers.Activation("relu"),
+                layers.MaxPooling2D(2)]
+
+    assert nb05.vgg_blocks(keras.Sequential([keras.Input((28, 28, 1)), *block(), *block()])) == 2
