@@ -44,7 +44,7 @@ def run_cell(name: str, cell_id: str, namespace: dict) -> float:
 
 
 def report(model: str, accuracy: float, seconds: float) -> None:
-    print(f"{model:44s} test accuracy {accuracy:7.2%}   training {seconds:6.1f} s", flush=True)
+    print(f"{model:44s} test accuracy {accuracy:7.2%}   training {seconds:7.2f} s", flush=True)
 
 
 def main() -> None:
