@@ -1,11 +1,11 @@
-"""Public checks of notebook 03: the solution passes, untouched stubs are "not attempted",
-and plausible wrong answers fail with a specific reason."""
+"""Notebook 03: plausible wrong answers fail with a specific reason, and this notebook's own
+checks (the solution and the untouched notebook are covered for every notebook by test_checks_all.py)."""
 import nbformat
 import numpy as np
 import pytest
 
-from conftest import NOTEBOOKS, SOLUTIONS, exec_notebook_cells, is_function_cell
-from grader.checking import CORRECT, NOT_ATTEMPTED, WRONG, call_cases, judge, run_public_check
+from conftest import SOLUTIONS, exec_notebook_cells, is_function_cell, verdict
+from grader.checking import CORRECT, NOT_ATTEMPTED, WRONG, call_cases, judge
 from grader.exercises import exercises_for, get_exercise
 
 NAME = "03_mlp_mnist.ipynb"
@@ -21,47 +21,6 @@ def is_definition_cell(cell) -> bool:
 @pytest.fixture(scope="module")
 def solution_namespace():
     return exec_notebook_cells(SOLUTIONS / NAME, is_definition_cell)
-
-
-@pytest.fixture(scope="module")
-def student_namespace():
-    return exec_notebook_cells(NOTEBOOKS / NAME, is_definition_cell)
-
-
-def verdict(exercise_id, namespace, **overrides):
-    return run_public_check(get_exercise(exercise_id), {**namespace, **overrides})
-
-
-@pytest.mark.parametrize("exercise_id", FUNCTION_EXERCISES)
-def test_solution_passes(exercise_id, solution_namespace):
-    result = verdict(exercise_id, solution_namespace)
-    assert result.status == CORRECT, str(result.message)
-
-
-@pytest.mark.parametrize("exercise_id", FUNCTION_EXERCISES)
-def test_solution_passes_hidden_cases(exercise_id, solution_namespace):
-    exercise = get_exercise(exercise_id)
-    hidden = exercise.hidden_cases()
-    assert hidden and all(case.hidden for case in hidden)
-    result = judge(exercise, call_cases(exercise, solution_namespace, hidden))
-    assert result.status == CORRECT, str(result.message)
-
-
-@pytest.mark.parametrize("exercise_id", FUNCTION_EXERCISES)
-def test_untouched_student_code_is_not_attempted(exercise_id, student_namespace):
-    result = verdict(exercise_id, student_namespace)
-    assert result.status == NOT_ATTEMPTED
-    assert "NotImplementedError" in result.message.es
-
-
-def test_stored_solution_outputs_show_every_check_correct():
-    notebook = nbformat.read(SOLUTIONS / NAME, as_version=4)
-    checks = [c for c in notebook.cells
-              if c.cell_type == "code" and c.source.replace("# NBVAL_CHECK_OUTPUT\n", "").startswith("check(")]
-    assert len(checks) == len(exercises_for(ASSIGNMENT))
-    for cell in checks:
-        assert "# NBVAL_CHECK_OUTPUT" in cell.source
-        assert cell.outputs[0]["text"].startswith("✅"), cell.outputs
 
 
 def test_stored_outputs_reach_the_accuracy_targets():
