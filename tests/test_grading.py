@@ -282,9 +282,14 @@ def test_release_bundle_has_no_solutions_and_no_hidden_cases(tmp_path):
         assert not any(source in text for source in hidden_sources), f"{path} contains hidden cases"
 
     # The bundled package works and knows no hidden case.
-    probe = ("from grader.exercises import all_exercises\n"
+    probe = ("import sys\n"
+             # this checkout's own editable install would otherwise answer for grader.* modules
+             "sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in getattr(f, '__module__', '')]\n"
+             "import grader\n"
+             "from grader.exercises import all_exercises\n"
+             "assert grader.__file__.startswith(sys.argv[1]), grader.__file__\n"
              "print(sum(len(e.hidden_cases()) for e in all_exercises().values()), len(all_exercises()))")
-    output = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=bundle,
+    output = subprocess.run([sys.executable, "-c", probe, str(bundle)], capture_output=True, text=True, cwd=bundle,
                             env={**os.environ, "PYTHONPATH": str(bundle)})
     hidden_count, exercise_count = output.stdout.split()
     assert hidden_count == "0" and int(exercise_count) == sum(len(exercises_for(a)) for a in assignments())

@@ -50,11 +50,12 @@ def _sigmoid(z):
 
 
 def _reference_loss(kind, y_true, y_prob):
-    # The formulas exactly as the notebook states them.
-    if kind == "mse":
-        return np.mean((y_prob - y_true) ** 2) / 2
-    y_prob = np.clip(y_prob, EPSILON, 1 - EPSILON)
-    return -np.mean(y_true * np.log(y_prob) + (1 - y_true) * np.log(1 - y_prob))
+    # Keras's own losses (float64 in, float64 out): MSE halved as in the course's cost
+    # J = 1/(2m) Σ (ŷ − y)², and cross-entropy clipped at 1e-7 like the exercise asks.
+    import keras
+    loss = keras.losses.mean_squared_error if kind == "mse" else keras.losses.binary_crossentropy
+    value = float(np.mean(keras.ops.convert_to_numpy(loss(np.asarray(y_true, float), np.asarray(y_prob, float)))))
+    return value / 2 if kind == "mse" else value
 
 
 def _neuron_loss(kind, X, y, w, b):
@@ -250,10 +251,10 @@ def _judge_fruit_model(model):
 EXERCISES = [
     Exercise("2.1", ASSIGNMENT, Msg("Pérdidas ECM y entropía cruzada binaria", "MSE and binary cross-entropy losses"),
              ("mse_loss", "bce_loss"),
-             Msg("ECM: np.mean((y_prob - y_true) ** 2) / 2. Entropía cruzada: recorta y_prob con np.clip(y_prob, 1e-7, "
-                 "1 - 1e-7) y devuelve -np.mean(y·log(p) + (1 − y)·log(1 − p)).",
-                 "MSE: np.mean((y_prob - y_true) ** 2) / 2. Cross-entropy: clip y_prob with np.clip(y_prob, 1e-7, "
-                 "1 - 1e-7) and return -np.mean(y·log(p) + (1 − y)·log(1 − p))."),
+             Msg("ECM: la media de los cuadrados de las diferencias, dividida entre 2. Entropía cruzada: recorta "
+                 "y_prob a [1e-7, 1 − 1e-7] con np.clip antes del logaritmo, y no olvides el signo menos.",
+                 "MSE: the mean of the squared differences, divided by 2. Cross-entropy: clip y_prob to "
+                 "[1e-7, 1 − 1e-7] with np.clip before the logarithm, and do not forget the minus sign."),
              cases=_loss_cases, judge_case=_judge_loss),
     Exercise("2.2", ASSIGNMENT, Msg("Gradientes de la pérdida", "Gradients of the loss"), ("loss_gradients",),
              Msg("Con p = sigmoid(X @ w + b) y m ejemplos: para 'bce' el error por ejemplo es δ = p − y; para 'mse' es "
