@@ -5,6 +5,8 @@ from pathlib import Path
 
 
 def main(argv=None) -> int:
+    from grader.submission import Limits
+
     parser = argparse.ArgumentParser(prog="python -m grader", description="Course kit tools.")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -27,12 +29,14 @@ def main(argv=None) -> int:
     grade_cmd.add_argument("--force", action="store_true", help="regrade submissions already graded")
     grade_cmd.add_argument("--format", default="", help="extra exports, comma-separated: gradescope,moodle")
     grade_cmd.add_argument("--lang", choices=["es", "en"], default=None, help="feedback language (default es)")
-    grade_cmd.add_argument("--cell-timeout", type=float, default=600, help="seconds per cell (default 600)")
-    grade_cmd.add_argument("--notebook-timeout", type=float, default=1800,
-                           help="seconds per notebook (default 1800)")
-    grade_cmd.add_argument("--exercise-timeout", type=float, default=60,
-                           help="seconds for one exercise's function tests (default 60)")
-    grade_cmd.add_argument("--memory-mb", type=int, default=6144, help="memory limit per process (default 6144)")
+    grade_cmd.add_argument("--cell-timeout", type=float, default=Limits.cell_seconds,
+                           help=f"seconds per cell (default {Limits.cell_seconds:.0f})")
+    grade_cmd.add_argument("--notebook-timeout", type=float, default=Limits.notebook_seconds,
+                           help=f"seconds per notebook (default {Limits.notebook_seconds:.0f})")
+    grade_cmd.add_argument("--exercise-timeout", type=float, default=Limits.exercise_seconds,
+                           help=f"seconds for one exercise's function tests (default {Limits.exercise_seconds:.0f})")
+    grade_cmd.add_argument("--memory-mb", type=int, default=Limits.memory_mb,
+                           help=f"memory limit per process in MB (default {Limits.memory_mb})")
 
     release_cmd = commands.add_parser("release", help="build the student bundle (no solutions, no hidden tests)")
     release_cmd.add_argument("--out", type=Path, required=True, metavar="DIR")
