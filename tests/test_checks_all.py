@@ -4,8 +4,8 @@ differ by exercise, are tested in test_checks_nbNN.py."""
 import nbformat
 import pytest
 
-from conftest import NOTEBOOKS, SOLUTIONS, definitions_of
-from grader.checking import CORRECT, NOT_ATTEMPTED, call_cases, judge
+from conftest import NOTEBOOKS, SOLUTIONS, definitions_of, verdict
+from grader.checking import CORRECT, NOT_ATTEMPTED, WRONG, call_cases, judge
 from grader.exercises import exercises_for
 
 ASSIGNMENTS = sorted(path.stem for path in SOLUTIONS.glob("*.ipynb"))
@@ -45,3 +45,27 @@ def test_stored_solution_outputs_show_every_check_correct(assignment):
     for cell in checks:
         assert "# NBVAL_CHECK_OUTPUT" in cell.source, cell.source
         assert cell.outputs and cell.outputs[0]["text"].startswith("✅"), cell.outputs
+
+
+def _wrong_answers():
+    """Each notebook's test_checks_nbNN.WRONG_ANSWERS: (exercise, name, wrong function, expected reason)."""
+    import importlib
+    return [(assignment, *row) for assignment in ASSIGNMENTS
+            for row in importlib.import_module(f"test_checks_nb{assignment[:2]}").WRONG_ANSWERS]
+
+
+WRONG_ANSWERS = _wrong_answers()
+
+
+@pytest.mark.parametrize("assignment, exercise_id, name, wrong, reason", WRONG_ANSWERS,
+                         ids=[f"{row[1]}-{row[3].__name__}" for row in WRONG_ANSWERS])
+def test_wrong_answer_fails_with_specific_reason(assignment, exercise_id, name, wrong, reason):
+    result = verdict(exercise_id, definitions_of(SOLUTIONS / f"{assignment}.ipynb"), **{name: wrong})
+    assert result.status == WRONG
+    assert reason in result.message.es, result.message.es
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_function_exercise_has_a_wrong_answer_test(assignment):
+    covered = {row[1] for row in WRONG_ANSWERS if row[0] == assignment}
+    assert covered == {e.id for e in exercises_for(assignment) if e.kind == "function"}

@@ -133,18 +133,6 @@ WRONG_ANSWERS = [
 ]
 
 
-@pytest.mark.parametrize("exercise_id, name, wrong, reason", WRONG_ANSWERS,
-                         ids=[f"{e}-{w.__name__}" for e, _, w, _ in WRONG_ANSWERS])
-def test_wrong_answer_fails_with_specific_reason(exercise_id, name, wrong, reason, solution_namespace):
-    result = verdict(exercise_id, solution_namespace, **{name: wrong})
-    assert result.status == WRONG
-    assert reason in result.message.es, result.message.es
-
-
-def test_every_function_exercise_has_a_wrong_answer_test():
-    assert {e for e, *_ in WRONG_ANSWERS} == set(FUNCTION_EXERCISES)
-
-
 def test_classic_lenet_with_tanh_and_average_pooling_is_accepted(solution_namespace):
     # Checks test the architecture, not one recipe: the 1998 flavour is a LeNet-5 too.
     classic = lambda: _lenet(activation="tanh", pool="AveragePooling2D")  # noqa: E731
