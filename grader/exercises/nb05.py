@@ -282,9 +282,9 @@ EXERCISES = [
              cases=_predict_cases, judge_case=_judge_predict),
     Exercise("5.3", ASSIGNMENT, Msg("LeNet-5 en MNIST (≥ 99 %)", "LeNet-5 on MNIST (≥ 99 %)"), ("lenet",),
              Msg("Adam con una tasa de aprendizaje que sube un poco y luego decae (CosineDecay con warmup), lotes "
-                 "de 64 y unas 6 épocas bastan.",
+                 "de 64 y 3 épocas bastan.",
                  "Adam with a learning rate that warms up and then decays (CosineDecay with warmup), batches of "
-                 "64 and about 6 epochs are enough."),
+                 "64 and 3 epochs are enough."),
              kind="model", model_file="lenet5_mnist.keras", judge_model=_judge_lenet_model),
     Exercise("5.4", ASSIGNMENT, Msg("CNN estilo VGG en Fashion-MNIST (≥ 90 %)",
                                     "VGG-style CNN on Fashion-MNIST (≥ 90 %)"), ("vgg_model",),
