@@ -37,8 +37,8 @@ STATUS_ORDER = ("kernel-died", "memory-limit", "timeout", "syntax-error", "grade
 
 @dataclass
 class Limits:
-    cell_seconds: float = 1200   # notebook 05 trains a CNN for several minutes in one cell
-    notebook_seconds: float = 3600
+    cell_seconds: float = 600    # the slowest solution cell (notebook 05's LeNet-5) takes 50–85 s
+    notebook_seconds: float = 1800
     exercise_seconds: float = 60
     memory_mb: int = 6144
 
