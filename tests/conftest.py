@@ -30,12 +30,6 @@ def exec_notebook_cells(path: Path, predicate) -> dict:
     return namespace
 
 
-def is_function_cell(cell) -> bool:
-    """The setup cell and the exercise cells that only define functions (no training, no checks)."""
-    is_exercise = "exercise" in cell.get("metadata", {}).get("grader", {})
-    return cell.get("id") == "setup" or (is_exercise and cell.source.lstrip().startswith("def "))
-
-
 @pytest.fixture
 def english(monkeypatch):
     monkeypatch.setenv("GRADER_LANG", "en")

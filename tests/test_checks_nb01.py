@@ -5,10 +5,8 @@ import pytest
 
 from conftest import SOLUTIONS, definitions_of, verdict
 from grader.checking import CORRECT, NOT_ATTEMPTED, WRONG
-from grader.exercises import exercises_for
 
 NAME = "01_perceptron_or_xor.ipynb"
-FUNCTION_EXERCISES = [e.id for e in exercises_for("01_perceptron_or_xor") if e.kind == "function"]
 
 
 @pytest.fixture(scope="module")

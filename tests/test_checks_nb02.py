@@ -8,24 +8,16 @@ import nbformat
 import numpy as np
 import pytest
 
-from conftest import ROOT, SOLUTIONS, exec_notebook_cells, is_function_cell, verdict
+from conftest import ROOT, SOLUTIONS, definitions_of, exec_notebook_cells, verdict
 from grader.checking import CORRECT, NOT_ATTEMPTED, WRONG
-from grader.exercises import exercises_for
 from grader.exercises import nb02
 
 NAME = "02_apples_vs_oranges.ipynb"
-ASSIGNMENT = "02_apples_vs_oranges"
-FUNCTION_EXERCISES = [e.id for e in exercises_for(ASSIGNMENT) if e.kind == "function"]
-
-
-def is_definition_cell(cell) -> bool:
-    # exercise cells plus the given helper cell that defines sigmoid/predict_proba
-    return is_function_cell(cell) or cell.get("id") == "sigmoid"
 
 
 @pytest.fixture(scope="module")
 def solution_namespace():
-    return exec_notebook_cells(SOLUTIONS / NAME, is_definition_cell)
+    return definitions_of(SOLUTIONS / NAME)
 
 
 # ---------------------------------------------------------------- the fruit table

@@ -4,23 +4,16 @@ import nbformat
 import numpy as np
 import pytest
 
-from conftest import SOLUTIONS, exec_notebook_cells, is_function_cell, verdict
+from conftest import SOLUTIONS, definitions_of, verdict
 from grader.checking import CORRECT, NOT_ATTEMPTED, WRONG, call_cases, judge
-from grader.exercises import exercises_for, get_exercise
+from grader.exercises import get_exercise
 
 NAME = "03_mlp_mnist.ipynb"
-ASSIGNMENT = "03_mlp_mnist"
-FUNCTION_EXERCISES = [e.id for e in exercises_for(ASSIGNMENT) if e.kind == "function"]
-
-
-def is_definition_cell(cell) -> bool:
-    # exercise cells plus the given helper cell that defines sigmoid
-    return is_function_cell(cell) or cell.get("id") == "sigmoid"
 
 
 @pytest.fixture(scope="module")
 def solution_namespace():
-    return exec_notebook_cells(SOLUTIONS / NAME, is_definition_cell)
+    return definitions_of(SOLUTIONS / NAME)
 
 
 def test_stored_outputs_reach_the_accuracy_targets():

@@ -4,19 +4,17 @@ import nbformat
 import numpy as np
 import pytest
 
-from conftest import SOLUTIONS, exec_notebook_cells, is_function_cell, verdict
+from conftest import SOLUTIONS, definitions_of, verdict
 from grader.checking import CORRECT, NOT_ATTEMPTED, WRONG, judge, call_cases
-from grader.exercises import exercises_for, get_exercise
+from grader.exercises import get_exercise
 from grader.exercises import nb04
 
 NAME = "04_convolutions_pooling.ipynb"
-ASSIGNMENT = "04_convolutions_pooling"
-FUNCTION_EXERCISES = [e.id for e in exercises_for(ASSIGNMENT) if e.kind == "function"]
 
 
 @pytest.fixture(scope="module")
 def solution_namespace():
-    return exec_notebook_cells(SOLUTIONS / NAME, is_function_cell)
+    return definitions_of(SOLUTIONS / NAME)
 
 
 def test_worked_example_cell_is_output_checked_and_matches_the_slides():

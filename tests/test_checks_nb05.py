@@ -6,19 +6,16 @@ import nbformat
 import numpy as np
 import pytest
 
-from conftest import SOLUTIONS, exec_notebook_cells, is_function_cell, verdict
+from conftest import SOLUTIONS, definitions_of, verdict
 from grader.checking import CORRECT, NOT_ATTEMPTED, WRONG
-from grader.exercises import exercises_for
 from grader.exercises import nb05
 
 NAME = "05_cnn_classifier.ipynb"
-ASSIGNMENT = "05_cnn_classifier"
-FUNCTION_EXERCISES = [e.id for e in exercises_for(ASSIGNMENT) if e.kind == "function"]
 
 
 @pytest.fixture(scope="module")
 def solution_namespace():
-    return exec_notebook_cells(SOLUTIONS / NAME, is_function_cell)
+    return definitions_of(SOLUTIONS / NAME)
 
 
 @pytest.mark.parametrize("exercise_id", ["5.3", "5.4"])

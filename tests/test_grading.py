@@ -193,7 +193,7 @@ def test_broken_and_malicious_submissions_get_fair_scores(tmp_path):
     gradescope = json.loads((outdir / "gradescope" / f"infinite_loop__{NB01}" / "results.json").read_text())
     assert gradescope["score"] == 9 and len(gradescope["tests"]) == 9
     moodle = (outdir / "moodle_grades.csv").read_text().splitlines()
-    assert moodle[0] == f"username,{NB01}" and f"deleted_cell,8" in moodle
+    assert moodle[0] == f"username,{NB01}" and "deleted_cell,8" in moodle
 
 
 def test_hard_coded_answers_fool_the_public_check_but_not_the_grader():
