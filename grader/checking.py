@@ -108,6 +108,12 @@ def array_problem(value, expected, rtol=1e-6, atol=1e-8) -> Msg | None:
 
 # ---------------------------------------------------------------- running
 
+def classification_accuracy(model, images, labels) -> float:
+    """Share of images whose most probable class, as the Keras model predicts it, is the label."""
+    probabilities = np.asarray(model.predict(images, batch_size=1000, verbose=0))
+    return float(np.mean(np.argmax(probabilities, axis=1) == labels))
+
+
 def call_cases(exercise: Exercise, namespace: dict, cases: list[Case]) -> list[Outcome]:
     """Run each case against the functions found in ``namespace``.
 

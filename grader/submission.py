@@ -37,7 +37,7 @@ STATUS_ORDER = ("kernel-died", "memory-limit", "timeout", "syntax-error", "grade
 
 @dataclass
 class Limits:
-    cell_seconds: float = 600    # the slowest solution cell (notebook 05's LeNet-5) takes 50–85 s
+    cell_seconds: float = 600    # the slowest solution cell (notebook 05's LeNet-5) takes 60–85 s
     notebook_seconds: float = 1800
     exercise_seconds: float = 60
     memory_mb: int = 6144
@@ -131,13 +131,16 @@ def run_function_exercises(definitions: list[str], exercises, workdir: Path, lim
         pending = [eid for eid in pending if not (outdir / f"{eid}.json").exists()]
         if pending:  # the sandbox died or hung: charge the exercise it was running, go on with the rest
             progress = outdir / "progress"
-            culprit = progress.read_text() if progress.exists() and progress.read_text() in pending else pending[0]
-            seconds = limits.exercise_seconds
-            results[culprit] = Result(TIMEOUT, Msg(
-                f"la función no terminó a tiempo (límite de {seconds:.0f} s por ejercicio)",
-                f"the function did not finish in time ({seconds:.0f} s limit per exercise)")) if timed_out else \
-                Result(CRASHED, Msg("el proceso terminó de forma inesperada al ejecutar tu función",
-                                    "the process ended unexpectedly while running your function"))
+            running = progress.read_text() if progress.exists() else None
+            culprit = running if running in pending else pending[0]
+            if timed_out:
+                seconds = limits.exercise_seconds
+                results[culprit] = Result(TIMEOUT, Msg(
+                    f"la función no terminó a tiempo (límite de {seconds:.0f} s por ejercicio)",
+                    f"the function did not finish in time ({seconds:.0f} s limit per exercise)"))
+            else:
+                results[culprit] = Result(CRASHED, Msg("el proceso terminó de forma inesperada al ejecutar tu función",
+                                                       "the process ended unexpectedly while running your function"))
             pending.remove(culprit)
     by_id = {e.id: e for e in exercises}
     for exercise_id in [e.id for e in exercises]:

@@ -69,6 +69,12 @@ def lenet_flat_input():
     return keras.Sequential([keras.Input((784,)), layers.Dense(120), layers.Dense(84), layers.Dense(10)])
 
 
+def lenet_extra_flatten_at_the_end():
+    import keras
+    from keras import layers
+    return keras.Sequential([keras.Input((28, 28, 1)), *_lenet().layers, layers.Flatten()])
+
+
 def lenet_returns_layers_list():
     from keras import layers
     return [layers.Conv2D(6, 5)]
@@ -121,6 +127,7 @@ WRONG_ANSWERS = [
     ("5.1", "build_lenet5", lenet_no_softmax, "activation='softmax'"),
     ("5.1", "build_lenet5", lenet_flat_input, "la entrada debe tener forma (28, 28, 1)"),
     ("5.1", "build_lenet5", lenet_returns_layers_list, "debe devolver un modelo de Keras"),
+    ("5.1", "build_lenet5", lenet_extra_flatten_at_the_end, "termina en la capa 8"),
     ("5.2", "predict_shapes_and_params", predict_conv_without_bias, "falta el sesgo de cada filtro"),
     ("5.2", "predict_shapes_and_params", predict_conv_ignores_channels, "cada filtro ve los 6 canales"),
     ("5.2", "predict_shapes_and_params", predict_same_as_valid, "capa 1 (conv 6 5×5 same): predices la forma "
@@ -168,7 +175,9 @@ def test_briefly_trained_lenet_is_still_below_the_bar():
     model = _lenet()
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     model.fit(x, y[:2000], epochs=1, batch_size=64, verbose=0)
-    accuracy = nb05.accuracy_on(model, *nb05.mnist_test_set())
+    _, (test_images, test_labels) = load_mnist()
+    predicted = np.argmax(model.predict(test_images[..., None] / 255.0, verbose=0), axis=1)
+    accuracy = float(np.mean(predicted == test_labels))
     assert 0.3 < accuracy < nb05.LENET_MIN_ACCURACY
     result = verdict("5.3", {"lenet": model})
     assert result.status == WRONG and f"precisión en test {accuracy:.2%}" in result.message.es

@@ -110,3 +110,16 @@ def test_fashion_checksum_mismatch_is_reported(empty_places):
             handle.write(bytes(16 + 784))
     with pytest.raises(data.DatasetChecksumError, match="train-images-idx3-ubyte.gz does not match"):
         data.load_fashion_mnist()
+
+
+@needs_offline_copy
+@pytest.mark.parametrize("name, loader", [("mnist", data.load_mnist), ("fashion_mnist", data.load_fashion_mnist)])
+def test_grader_test_set_is_the_scaled_test_split_and_cannot_be_changed(name, loader, monkeypatch):
+    monkeypatch.setenv(data.DATASETS_ENV, str(SHARED))
+    _, (x_test, y_test) = loader()
+    images, labels = data.grader_test_set(name)
+    np.testing.assert_array_equal(images * 255.0, x_test.astype(np.float32))
+    np.testing.assert_array_equal(labels, y_test)
+    assert images.dtype == np.float32 and data.grader_test_set(name)[0] is images  # loaded once
+    with pytest.raises(ValueError):  # one judge cannot change what the next one measures on
+        images[0, 0, 0] = 1.0

@@ -19,7 +19,6 @@ SPLIT_SEED = 3          # the notebook shuffles with np.random.default_rng(3)
 SPLIT_FRACTIONS = (0.70, 0.15)  # train, validation; the rest (15 %) is the test split
 NUMPY_TEST_ACCURACY = 0.95      # the hand-written neuron must reach this on the test split
 KERAS_MARGIN = 0.02             # the Keras neuron may be at most 2 points below
-EPSILON = 1e-7
 
 
 # ------------------------------------------------------------------ data

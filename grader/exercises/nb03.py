@@ -6,7 +6,8 @@ holds (MNIST through grader.data), never from the solution notebook's code.
 """
 import numpy as np
 
-from grader.checking import Case, Exercise, array_problem as _array_problem, short_repr
+from grader.checking import Case, Exercise, array_problem as _array_problem, classification_accuracy, short_repr
+from grader.data import grader_test_set, load_mnist
 from grader.i18n import Msg
 
 ASSIGNMENT = "03_mlp_mnist"
@@ -211,12 +212,15 @@ def _train_cases():
     return [Case("train_network", (X, Y, 10, 60, 10, 3.0, 0))]
 
 
-def _mnist_subset(split, count, offset=0):
-    from grader.data import load_mnist
-    (x_train, y_train), (x_test, y_test) = load_mnist()
-    images, labels = (x_train, y_train) if split == "train" else (x_test, y_test)
-    images = images[offset:offset + count].reshape(count, 784).astype(np.float32) / 255
-    return images, np.eye(10, dtype=np.float32)[labels[offset:offset + count]]
+def _flat_one_hot(images, labels):
+    """MNIST as the from-scratch network takes it: rows of 784 pixels in [0, 1], one-hot labels."""
+    return images.reshape(len(images), 784), np.eye(10, dtype=np.float32)[labels]
+
+
+def _mnist_train_subset(count):
+    """The first ``count`` MNIST training images for the hidden training case."""
+    (images, labels), _ = load_mnist()
+    return _flat_one_hot(images[:count].astype(np.float32) / 255, labels[:count])
 
 
 def _judge_train(case, value):
@@ -230,7 +234,8 @@ def _judge_train(case, value):
             return Msg(f"{name} debería tener forma {shape} y tiene {got.shape}",
                        f"{name} should have shape {shape} but has {got.shape}")
     if X.shape[1] == 784:
-        X_test, Y_test = _mnist_subset("test", 2000)
+        images, labels = grader_test_set("mnist")
+        X_test, Y_test = _flat_one_hot(images[:2000], labels[:2000])
         needed, where = MNIST_SUBSET_ACCURACY, Msg("imágenes de prueba de MNIST", "MNIST test images")
     else:
         X_test, Y_test = _disc(1000, seed=36)
@@ -248,7 +253,6 @@ def _judge_train(case, value):
 # ------------------------------------------------------------ 3.5 Keras MLP
 
 def _judge_mnist_model(model):
-    from grader.data import load_mnist
     dense = [layer for layer in model.layers if "units" in layer.get_config()]
     if len(dense) < 2:
         return Msg("necesita al menos una capa oculta Dense antes de la capa de salida",
@@ -267,10 +271,8 @@ def _judge_mnist_model(model):
     if input_shape not in ((784,), (28, 28)):
         return Msg(f"la entrada debe ser (28, 28) o (784,) y es {input_shape}",
                    f"the input must be (28, 28) or (784,) but is {input_shape}")
-    _, (x_test, y_test) = load_mnist()
-    images = (x_test.astype(np.float32) / 255).reshape((len(x_test),) + input_shape)
-    predicted = np.argmax(np.asarray(model.predict(images, batch_size=1000, verbose=0)), axis=1)
-    accuracy = float(np.mean(predicted == y_test))
+    images, labels = grader_test_set("mnist")
+    accuracy = classification_accuracy(model, images.reshape((len(images),) + input_shape), labels)
     if accuracy < KERAS_TEST_ACCURACY:
         return Msg(f"acierta {accuracy:.2%} de las 10 000 imágenes de prueba (píxeles escalados a [0, 1]); debe "
                    f"llegar al {KERAS_TEST_ACCURACY:.1%}",
@@ -288,19 +290,23 @@ EXERCISES = [
              cases=_count_cases, judge_case=_judge_count),
     Exercise("3.2", ASSIGNMENT, Msg("Softmax y entropía cruzada", "Softmax and cross-entropy"),
              ("softmax", "categorical_crossentropy"),
-             Msg("softmax: e = np.exp(z - z.max(axis=-1, keepdims=True)); e / e.sum(axis=-1, keepdims=True). "
-                 "Entropía cruzada: -np.sum(y_true * np.log(np.clip(y_prob, 1e-7, 1 - 1e-7)), axis=-1).",
-                 "softmax: e = np.exp(z - z.max(axis=-1, keepdims=True)); e / e.sum(axis=-1, keepdims=True). "
-                 "Cross-entropy: -np.sum(y_true * np.log(np.clip(y_prob, 1e-7, 1 - 1e-7)), axis=-1)."),
+             Msg("softmax: resta a cada fila su máximo (axis=-1, keepdims=True) antes de np.exp y divide entre la "
+                 "suma de la fila. Entropía cruzada: recorta y_prob con np.clip antes del logaritmo, quédate con el "
+                 "término de la clase correcta multiplicando por y_true, suma por filas y no olvides el signo menos.",
+                 "softmax: subtract each row's maximum (axis=-1, keepdims=True) before np.exp and divide by the "
+                 "row's sum. Cross-entropy: clip y_prob with np.clip before the logarithm, keep the right class's "
+                 "term by multiplying by y_true, sum over each row and do not forget the minus sign."),
              cases=_softmax_crossentropy_cases, judge_case=_judge_softmax_crossentropy),
     Exercise("3.3", ASSIGNMENT, Msg("Propagación y retropropagación", "Forward and backward pass"),
              ("forward", "backward"),
-             Msg("forward: A1 = sigmoid(X @ W1 + b1), A2 = sigmoid(A1 @ W2 + b2). backward: "
-                 "D2 = (A2 - Y) * A2 * (1 - A2) / n; D1 = (D2 @ W2.T) * A1 * (1 - A1); "
-                 "dW2 = A1.T @ D2, db2 = D2.sum(axis=0), dW1 = X.T @ D1, db1 = D1.sum(axis=0).",
-                 "forward: A1 = sigmoid(X @ W1 + b1), A2 = sigmoid(A1 @ W2 + b2). backward: "
-                 "D2 = (A2 - Y) * A2 * (1 - A2) / n; D1 = (D2 @ W2.T) * A1 * (1 - A1); "
-                 "dW2 = A1.T @ D2, db2 = D2.sum(axis=0), dW1 = X.T @ D1, db1 = D1.sum(axis=0)."),
+             Msg("forward: dos capas sigmoide, primero con W1 y b1, después con W2 y b2. backward: empieza por el "
+                 "error de la salida, (A2 − Y) por la derivada de la sigmoide A2·(1 − A2) y dividido entre n; "
+                 "llévalo a la capa oculta con W2.T y multiplícalo por la derivada de A1. Cada dW es la entrada "
+                 "de su capa traspuesta por el error de la capa; cada db, ese error sumado sobre las filas.",
+                 "forward: two sigmoid layers, first with W1 and b1, then with W2 and b2. backward: start from the "
+                 "output error, (A2 − Y) times the sigmoid's derivative A2·(1 − A2), divided by n; carry it to the "
+                 "hidden layer with W2.T and multiply by A1's derivative. Each dW is its layer's input transposed "
+                 "times the layer's error; each db is that error summed over the rows."),
              cases=_forward_cases, judge_case=_judge_network),
     Exercise("3.4", ASSIGNMENT, Msg("Descenso de gradiente estocástico por mini-lotes", "Mini-batch SGD"),
              ("train_network",),

@@ -5,11 +5,10 @@ classes, get_config(), layer.output.shape, count_params()). Shape and parameter
 predictions are compared with a Keras model built from the same layer list.
 Accuracy is measured here, on the test sets loaded through grader.data.
 """
-from functools import cache
+from itertools import zip_longest
 
-import numpy as np
-
-from grader.checking import Case, Exercise
+from grader.checking import Case, Exercise, classification_accuracy
+from grader.data import grader_test_set
 from grader.i18n import Msg
 
 ASSIGNMENT = "05_cnn_classifier"
@@ -90,13 +89,15 @@ def lenet_problem(model) -> Msg | None:
                    f"LeNet-5 has a pooling layer after each convolution (2); the model has {len(pools)}")
     shapes = [_shape(layer) for layer in _architecture_layers(model)]
     if shapes != LENET_SHAPES:
-        first = next(i for i, (a, b) in enumerate(zip(shapes + [None] * 9, LENET_SHAPES)) if a != b)
-        return Msg(f"la capa {first + 1} debería dar forma {LENET_SHAPES[first]} y da "
-                   f"{shapes[first] if first < len(shapes) else 'nada'}. La primera Conv2D necesita "
-                   f"padding='same' para conservar los 28×28",
-                   f"layer {first + 1} should output shape {LENET_SHAPES[first]} but gives "
-                   f"{shapes[first] if first < len(shapes) else 'nothing'}. The first Conv2D needs "
-                   f"padding='same' to keep 28×28")
+        first, (got, expected) = next((i, pair) for i, pair in enumerate(zip_longest(shapes, LENET_SHAPES))
+                                      if pair[0] != pair[1])
+        if expected is None:
+            return Msg(f"LeNet-5 termina en la capa {first} con forma (10,); el modelo sigue con otra que da {got}",
+                       f"LeNet-5 ends at layer {first} with shape (10,); the model goes on with one giving {got}")
+        return Msg(f"la capa {first + 1} debería dar forma {expected} y da {got or 'nada'}. La primera Conv2D "
+                   f"necesita padding='same' para conservar los 28×28",
+                   f"layer {first + 1} should output shape {expected} but gives {got or 'nothing'}. The first "
+                   f"Conv2D needs padding='same' to keep 28×28")
     last = model.layers[-1].get_config().get("activation")
     if last != "softmax":
         return Msg(f"la última capa debe usar activation='softmax' (usa '{last}')",
@@ -107,30 +108,9 @@ def lenet_problem(model) -> Msg | None:
     return None
 
 
-def accuracy_on(model, x, y) -> float:
-    probabilities = model.predict(x, batch_size=1000, verbose=0)
-    return float(np.mean(np.argmax(probabilities, axis=1) == y))
-
-
-def _test_set(loader):
-    _, (x_test, y_test) = loader()
-    return (x_test.astype("float32") / 255.0)[..., None], y_test
-
-
-@cache  # loading and verifying MNIST costs a few seconds: once per process
-def mnist_test_set():
-    from grader.data import load_mnist
-    return _test_set(load_mnist)
-
-
-@cache
-def fashion_test_set():
-    from grader.data import load_fashion_mnist
-    return _test_set(load_fashion_mnist)
-
-
-def _accuracy_problem(model, data, minimum, advice: Msg):
-    accuracy = accuracy_on(model, *data)
+def _accuracy_problem(model, dataset, minimum, advice: Msg):
+    images, labels = grader_test_set(dataset)
+    accuracy = classification_accuracy(model, images[..., None], labels)
     if accuracy < minimum:
         return Msg(f"precisión en test {accuracy:.2%}, por debajo del {minimum:.0%} pedido. {advice.es}",
                    f"test accuracy {accuracy:.2%}, below the required {minimum:.0%}. {advice.en}")
@@ -230,7 +210,7 @@ def _judge_lenet_model(model):
     problem = lenet_problem(model)
     if problem:
         return problem
-    return _accuracy_problem(model, mnist_test_set(), LENET_MIN_ACCURACY, Msg(
+    return _accuracy_problem(model, "mnist", LENET_MIN_ACCURACY, Msg(
         "Entrena más épocas o usa un programa de tasa de aprendizaje que decaiga al final.",
         "Train for more epochs or use a learning-rate schedule that decays towards the end."))
 
@@ -259,7 +239,7 @@ def _judge_vgg_model(model):
                    f"y se piden al menos {VGG_MIN_BLOCKS}",
                    f"a VGG block is two or more consecutive 3×3 Conv2D layers and a pooling layer; the model has "
                    f"{blocks} and at least {VGG_MIN_BLOCKS} are required")
-    return _accuracy_problem(model, fashion_test_set(), VGG_MIN_ACCURACY, Msg(
+    return _accuracy_problem(model, "fashion_mnist", VGG_MIN_ACCURACY, Msg(
         "Prueba más filtros, BatchNormalization o alguna época más.",
         "Try more filters, BatchNormalization or another epoch or two."))
 

@@ -2,7 +2,7 @@
 import numpy as np
 
 from grader.checking import Case
-from grader.exercises.nb03 import _disc, _mnist_subset, _network_args
+from grader.exercises.nb03 import _disc, _network_args, _mnist_train_subset
 
 
 def _rng():
@@ -29,5 +29,5 @@ HIDDEN_CASES = {
                     _crossentropy_case()],
     "3.3": _network_cases,
     "3.4": lambda: [Case("train_network", (*_disc(300, seed=9003), 12, 60, 10, 3.0, 7), hidden=True),
-                    Case("train_network", (*_mnist_subset("train", 3000), 15, 5, 10, 3.0, 1), hidden=True)],
+                    Case("train_network", (*_mnist_train_subset(3000), 15, 5, 10, 3.0, 1), hidden=True)],
 }
