@@ -1,6 +1,6 @@
-"""Generate datasets/fruit.csv: apples vs oranges, two measurements per fruit.
+"""Generate grader/resources/fruit.csv (package data, so any install of the kit has it): apples vs oranges, two measurements per fruit.
 
-Run from the repository root:  python datasets/make_fruit.py
+Run from the repository root:  python datasets/make_fruit.py [OUTPUT.csv]
 The output is fully determined by SEED, so re-running it rewrites the same file.
 
 Each fruit has
@@ -16,6 +16,7 @@ light oranges exist), so the best linear classifier is right about 95-97 % of
 the time, never 100 %.
 """
 import csv
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,7 @@ N_PER_CLASS = 500
 # (mean, standard deviation) of each measurement
 APPLE = {"weight_g": (150.0, 25.0), "roughness": (0.35, 0.08)}
 ORANGE = {"weight_g": (185.0, 28.0), "roughness": (0.62, 0.08)}
-OUTPUT = Path(__file__).resolve().parent / "fruit.csv"
+OUTPUT = Path(__file__).resolve().parents[1] / "grader" / "resources" / "fruit.csv"
 
 
 def make_fruit(seed: int = SEED, n_per_class: int = N_PER_CLASS) -> list[tuple]:
@@ -39,14 +40,14 @@ def make_fruit(seed: int = SEED, n_per_class: int = N_PER_CLASS) -> list[tuple]:
     return [rows[i] for i in order]
 
 
-def main() -> None:
+def main(output: Path = OUTPUT) -> None:
     rows = make_fruit()
-    with OUTPUT.open("w", newline="", encoding="utf-8") as handle:
+    with output.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["weight_g", "roughness", "fruit", "label"])
         writer.writerows((w, f"{r:.2f}", name, label) for w, r, name, label in rows)
-    print(f"wrote {len(rows)} rows to {OUTPUT}")
+    print(f"wrote {len(rows)} rows to {output}")
 
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else OUTPUT)

@@ -2,6 +2,6 @@
 
 Students only need ``from grader import check, hint``.
 """
-from grader.checking import check, hint
+from grader.notebook import check, hint
 
 __all__ = ["check", "hint"]

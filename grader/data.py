@@ -5,11 +5,16 @@ Search order, for both datasets:
   2. the Keras cache ($KERAS_HOME or ~/.keras, subfolder datasets/);
   3. the standard Keras download (students online).
 Whatever is found is checked against known SHA-256 sums before it is returned.
+
+The small tables the kit owns (the fruit table of notebook 02) ship inside the
+package, so a regular (non-editable) install finds them too.
 """
+import csv
 import gzip
 import hashlib
 import os
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +42,20 @@ FASHION_CLASS_NAMES = [
     "camiseta", "pantalón", "jersey", "vestido", "abrigo",
     "sandalia", "camisa", "zapatilla", "bolso", "botín",
 ]
+
+
+# Written by datasets/make_fruit.py; package data, found wherever the kit is installed.
+FRUIT_CSV = Path(str(resources.files("grader") / "resources" / "fruit.csv"))
+
+
+@cache
+def load_fruit() -> tuple[np.ndarray, np.ndarray]:
+    """(X, y): X columns are weight_g and roughness, y is 1 for an orange and 0 for an apple."""
+    with FRUIT_CSV.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    X = np.array([[float(row["weight_g"]), float(row["roughness"])] for row in rows])
+    y = np.array([float(row["label"]) for row in rows])
+    return X, y
 
 
 class DatasetNotFoundError(FileNotFoundError):

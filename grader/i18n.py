@@ -3,11 +3,12 @@ import os
 from dataclasses import dataclass
 
 LANG_ENV = "GRADER_LANG"
+LANGUAGES = ("es", "en")
 
 
 def language() -> str:
     lang = os.environ.get(LANG_ENV, "es").strip().lower()[:2]
-    return lang if lang in ("es", "en") else "es"
+    return lang if lang in LANGUAGES else "es"
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,11 @@ class Msg:
     es: str
     en: str
 
+    @classmethod
+    def same(cls, text: str) -> "Msg":
+        """Text that reads the same in both languages (a name, a number, a code snippet)."""
+        return cls(text, text)
+
     def text(self, lang: str | None = None) -> str:
         return self.en if (lang or language()) == "en" else self.es
 
@@ -23,4 +29,7 @@ class Msg:
         return self.text()
 
     def format(self, **values) -> "Msg":
-        return Msg(self.es.format(**values), self.en.format(**values))
+        """str.format in each language; a Msg argument contributes its text in that same language."""
+        def resolved(lang):
+            return {key: value.text(lang) if isinstance(value, Msg) else value for key, value in values.items()}
+        return Msg(self.es.format(**resolved("es")), self.en.format(**resolved("en")))

@@ -1,16 +1,14 @@
-"""Shared fixtures and nbval settings for the kit's tests."""
-import functools
+"""Fixtures shared by the tests, and nbval settings. Helpers are in helpers.py."""
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-ROOT = Path(__file__).resolve().parent.parent
-SOLUTIONS = ROOT / "solutions"
-NOTEBOOKS = ROOT / "notebooks"
+from helpers import NOTEBOOKS, SOLUTIONS, grade, read_gradebook  # noqa: E402  (after the environment is set)
+from submissions import build_submissions  # noqa: E402
 
 
 def pytest_collection_modifyitems(items):
@@ -21,30 +19,27 @@ def pytest_collection_modifyitems(items):
             parent.skip_compare = parent.skip_compare + ("stderr",)
 
 
-def exec_notebook_cells(path: Path, predicate) -> dict:
-    """Run the selected code cells of a notebook in one namespace, in order, and return it."""
-    namespace = {"__name__": "__notebook__"}
-    for cell in nbformat.read(path, as_version=4).cells:
-        if cell.cell_type == "code" and predicate(cell):
-            exec(compile(cell.source, f"{path.name}:{cell.get('id')}", "exec"), namespace)
-    return namespace
-
-
 @pytest.fixture
 def english(monkeypatch):
     monkeypatch.setenv("GRADER_LANG", "en")
 
 
-@functools.cache
-def definitions_of(path: Path) -> dict:
-    """The notebook's functions as the autograder sees them: its imports, defs and literal
-    constants, run in a fresh namespace (see grader.sandbox.extract_definitions)."""
-    from grader.sandbox import extract_definitions, load_definitions
-    return load_definitions(extract_definitions(nbformat.read(path, as_version=4))[0])
+@dataclass
+class Batch:
+    outdir: Path
+    stderr: str
+    expected: dict    # {student: (status, score)} for the broken submissions
+    gradebook: dict   # {(student, assignment): row}
 
 
-def verdict(exercise_id: str, namespace: dict, **overrides):
-    """Public-check verdict, optionally with some functions replaced by (wrong) versions."""
-    from grader.checking import run_public_check
-    from grader.exercises import get_exercise
-    return run_public_check(get_exercise(exercise_id), {**namespace, **overrides})
+@pytest.fixture(scope="session")
+def graded_batch(tmp_path_factory) -> Batch:
+    """The session's one grading run: the solutions, the untouched student notebooks and the broken
+    submissions in one batch, with the default limits, as an instructor runs it. Every notebook the
+    tests need executed is executed here, once (OUTDIR/executed/ keeps what the kernel printed)."""
+    root = tmp_path_factory.mktemp("batch")
+    expected = build_submissions(root / "entregas")
+    outdir = root / "out"
+    result = grade(SOLUTIONS, NOTEBOOKS, root / "entregas", "--out", outdir, "--jobs", "2",
+                   "--format", "gradescope,moodle", "--keep-executed")
+    return Batch(outdir, result.stderr, expected, read_gradebook(outdir))

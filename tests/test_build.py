@@ -1,4 +1,4 @@
-"""grader.build: student notebooks are generated faithfully and drift is caught."""
+"""grader.authoring.build: student notebooks are generated faithfully and drift is caught."""
 import shutil
 import subprocess
 import sys
@@ -6,27 +6,12 @@ import sys
 import nbformat
 import pytest
 
-from conftest import NOTEBOOKS, ROOT, SOLUTIONS
-from grader import build
-from grader.exercises import exercises_for
+from grader.authoring import build
+from grader.exercises.registry import exercises_for
+from helpers import NOTEBOOKS, ROOT, SOLUTIONS, solution_regions
 
 SOLUTION_FILES = sorted(SOLUTIONS.glob("*.ipynb"))
 NAMES = [path.name for path in SOLUTION_FILES]
-
-
-def solution_regions(notebook) -> list[list[str]]:
-    """The code lines (stripped, no comments or blanks) of every solution region."""
-    regions, current = [], None
-    for cell in notebook.cells:
-        for line in cell.source.split("\n"):
-            if line.strip() == build.BEGIN:
-                current = []
-            elif line.strip() == build.END:
-                regions.append(current)
-                current = None
-            elif current is not None and line.strip() and not line.strip().startswith("#"):
-                current.append(line.strip())
-    return [region for region in regions if region]
 
 
 def solution_region_lines(notebook) -> set[str]:

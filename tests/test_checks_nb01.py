@@ -3,8 +3,8 @@ untouched notebook are covered for every notebook by test_checks_all.py)."""
 import numpy as np
 import pytest
 
-from conftest import SOLUTIONS, definitions_of, verdict
-from grader.checking import CORRECT, NOT_ATTEMPTED, WRONG
+from helpers import SOLUTIONS, assert_wrong_answer, definitions_of, function_exercises, verdict, wrong_answer_ids
+from grader.core import Status
 
 NAME = "01_perceptron_or_xor.ipynb"
 
@@ -17,7 +17,7 @@ def solution_namespace():
 def test_missing_function_is_not_attempted_with_a_reason(solution_namespace):
     namespace = {k: v for k, v in solution_namespace.items() if k != "step"}
     result = verdict("1.1", namespace)
-    assert result.status == NOT_ATTEMPTED and "`step`" in result.message.es
+    assert result.status == Status.NOT_ATTEMPTED and "`step`" in result.message.es
 
 
 # ---------------------------------------------------------------- wrong answers
@@ -101,6 +101,15 @@ WRONG_ANSWERS = [
 ]
 
 
+@pytest.mark.parametrize("exercise_id, name, wrong, reason", WRONG_ANSWERS, ids=wrong_answer_ids(WRONG_ANSWERS))
+def test_wrong_answer_fails_with_specific_reason(exercise_id, name, wrong, reason, solution_namespace):
+    assert_wrong_answer(exercise_id, solution_namespace, name, wrong, reason)
+
+
+def test_every_function_exercise_has_a_wrong_answer_test():
+    assert {row[0] for row in WRONG_ANSWERS} == {e.id for e in function_exercises("01_perceptron_or_xor")}
+
+
 def test_messages_switch_to_english(english, solution_namespace):
     result = verdict("1.1", solution_namespace, step=step_strict)
     assert str(result.message).endswith("step(0) must be 1: the threshold is z ≥ 0")
@@ -111,7 +120,7 @@ def test_a_function_that_mutates_its_input_cannot_fool_the_judge(solution_namesp
         z[...] = 1.0  # would make the expected answer "all ones" if inputs were shared
         return np.ones_like(z)
 
-    assert verdict("1.1", solution_namespace, step=step_mutating).status == WRONG
+    assert verdict("1.1", solution_namespace, step=step_mutating).status == Status.WRONG
 
 
 # ---------------------------------------------------------------- Keras models
@@ -126,29 +135,29 @@ def keras_gate_data(solution_namespace):
 def test_model_checks(keras_gate_data, solution_namespace):
     keras, X = keras_gate_data
     layers = keras.layers
-    assert verdict("1.8", {}).status == NOT_ATTEMPTED
+    assert verdict("1.8", {}).status == Status.NOT_ATTEMPTED
 
     keras.utils.set_random_seed(0)
     two_layers = keras.Sequential([keras.Input((2,)), layers.Dense(2), layers.Dense(1, activation="sigmoid")])
     result = verdict("1.8", {"or_model": two_layers})
-    assert result.status == WRONG and "3 parámetros" in result.message.es
+    assert result.status == Status.WRONG and "3 parámetros" in result.message.es
 
     untrained = keras.Sequential([keras.Input((2,)), layers.Dense(1, activation="sigmoid")])
     untrained.layers[0].set_weights([np.array([[-1.0], [-1.0]]), np.array([0.5])])  # predicts NOR, not OR
     result = verdict("1.8", {"or_model": untrained})
-    assert result.status == WRONG and "acierta 0/4" in result.message.es
+    assert result.status == Status.WRONG and "acierta 0/4" in result.message.es
 
     single = keras.Sequential([keras.Input((2,)), layers.Dense(1, activation="sigmoid")])
     result = verdict("1.9", {"xor_model": single})
-    assert result.status == WRONG and "capa oculta" in result.message.es
+    assert result.status == Status.WRONG and "capa oculta" in result.message.es
 
     linear_hidden = keras.Sequential([keras.Input((2,)), layers.Dense(8), layers.Dense(1, activation="sigmoid")])
     result = verdict("1.9", {"xor_model": linear_hidden})
-    assert result.status == WRONG and "no lineal" in result.message.es
+    assert result.status == Status.WRONG and "no lineal" in result.message.es
 
     # A hand-made XOR network (two step-like tanh units) must pass: checks test behaviour, not recipes.
     xor_by_hand = keras.Sequential([keras.Input((2,)), layers.Dense(2, activation="tanh"),
                                     layers.Dense(1, activation="sigmoid")])
     xor_by_hand.layers[0].set_weights([np.array([[20.0, -20.0], [20.0, -20.0]]), np.array([-10.0, 30.0])])
     xor_by_hand.layers[1].set_weights([np.array([[20.0], [20.0]]), np.array([-30.0])])
-    assert verdict("1.9", {"xor_model": xor_by_hand}).status == CORRECT
+    assert verdict("1.9", {"xor_model": xor_by_hand}).status == Status.CORRECT

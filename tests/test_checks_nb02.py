@@ -8,8 +8,9 @@ import nbformat
 import numpy as np
 import pytest
 
-from conftest import ROOT, SOLUTIONS, definitions_of, exec_notebook_cells, verdict
-from grader.checking import CORRECT, NOT_ATTEMPTED, WRONG
+from helpers import ROOT, SOLUTIONS, assert_wrong_answer, definitions_of, exec_notebook_cells, function_exercises, verdict, wrong_answer_ids
+from grader.core import Status
+from grader.data import FRUIT_CSV, load_fruit
 from grader.exercises import nb02
 
 NAME = "02_apples_vs_oranges.ipynb"
@@ -23,15 +24,13 @@ def solution_namespace():
 # ---------------------------------------------------------------- the fruit table
 
 def test_fruit_csv_is_reproduced_by_its_seeded_script(tmp_path):
-    script = (ROOT / "datasets" / "make_fruit.py").read_text(encoding="utf-8")
-    copy = tmp_path / "make_fruit.py"
-    copy.write_text(script, encoding="utf-8")
-    subprocess.run([sys.executable, str(copy)], check=True, capture_output=True)
-    assert (tmp_path / "fruit.csv").read_bytes() == (ROOT / "datasets" / "fruit.csv").read_bytes()
+    subprocess.run([sys.executable, str(ROOT / "datasets" / "make_fruit.py"), str(tmp_path / "fruit.csv")],
+                   check=True, capture_output=True)
+    assert (tmp_path / "fruit.csv").read_bytes() == FRUIT_CSV.read_bytes()
 
 
 def test_fruit_csv_columns_and_balance():
-    with (ROOT / "datasets" / "fruit.csv").open(encoding="utf-8") as handle:
+    with FRUIT_CSV.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0]) == ["weight_g", "roughness", "fruit", "label"]
     assert len(rows) == 1000
@@ -42,7 +41,7 @@ def test_fruit_csv_columns_and_balance():
 
 def test_classes_overlap_so_a_linear_model_is_good_but_not_perfect():
     # Best linear classifier (logistic regression to convergence) on the whole table.
-    X, y = nb02.load_fruit()
+    X, y = load_fruit()
     Z = (X - X.mean(axis=0)) / X.std(axis=0)
     w, b = np.zeros(2), 0.0
     for _ in range(3000):
@@ -151,12 +150,21 @@ WRONG_ANSWERS = [
 ]
 
 
+@pytest.mark.parametrize("exercise_id, name, wrong, reason", WRONG_ANSWERS, ids=wrong_answer_ids(WRONG_ANSWERS))
+def test_wrong_answer_fails_with_specific_reason(exercise_id, name, wrong, reason, solution_namespace):
+    assert_wrong_answer(exercise_id, solution_namespace, name, wrong, reason)
+
+
+def test_every_function_exercise_has_a_wrong_answer_test():
+    assert {row[0] for row in WRONG_ANSWERS} == {e.id for e in function_exercises("02_apples_vs_oranges")}
+
+
 def test_fruit_case_measures_test_accuracy(solution_namespace, monkeypatch):
     # The solution reaches about 96.7 % on the held-out split: an impossible bar must make the same answer fail.
-    assert verdict("2.3", solution_namespace).status == CORRECT
+    assert verdict("2.3", solution_namespace).status == Status.CORRECT
     monkeypatch.setattr(nb02, "NUMPY_TEST_ACCURACY", 0.999)
     result = verdict("2.3", solution_namespace)
-    assert result.status == WRONG and "del conjunto de prueba; debe llegar al 100%" in result.message.es
+    assert result.status == Status.WRONG and "del conjunto de prueba; debe llegar al 100%" in result.message.es
 
 
 def test_messages_switch_to_english(english, solution_namespace):
@@ -169,23 +177,23 @@ def test_messages_switch_to_english(english, solution_namespace):
 def test_model_check():
     import keras
     from keras import layers
-    assert verdict("2.4", {}).status == NOT_ATTEMPTED
+    assert verdict("2.4", {}).status == Status.NOT_ATTEMPTED
 
     keras.utils.set_random_seed(0)
     hidden = keras.Sequential([keras.Input((2,)), layers.Dense(4), layers.Dense(1, activation="sigmoid")])
     result = verdict("2.4", {"fruit_model": hidden})
-    assert result.status == WRONG and "3 parámetros" in result.message.es
+    assert result.status == Status.WRONG and "3 parámetros" in result.message.es
 
     linear = keras.Sequential([keras.Input((2,)), layers.Dense(1)])
     result = verdict("2.4", {"fruit_model": linear})
-    assert result.status == WRONG and "sigmoide" in result.message.es
+    assert result.status == Status.WRONG and "sigmoide" in result.message.es
 
     untrained = keras.Sequential([keras.Input((2,)), layers.Dense(1, activation="sigmoid")])
     untrained.layers[-1].set_weights([np.array([[1.0], [0.0]]), np.array([0.0])])  # looks at weight only
     result = verdict("2.4", {"fruit_model": untrained})
-    assert result.status == WRONG and "conjunto de prueba" in result.message.es
+    assert result.status == Status.WRONG and "conjunto de prueba" in result.message.es
 
     # Weights set by hand near the optimum must pass: the check measures behaviour, not the recipe.
     by_hand = keras.Sequential([keras.Input((2,)), layers.Dense(1, activation="sigmoid")])
     by_hand.layers[-1].set_weights([np.array([[1.5], [6.0]]), np.array([-0.2])])
-    assert verdict("2.4", {"fruit_model": by_hand}).status == CORRECT
+    assert verdict("2.4", {"fruit_model": by_hand}).status == Status.CORRECT

@@ -4,9 +4,10 @@ import nbformat
 import numpy as np
 import pytest
 
-from conftest import SOLUTIONS, definitions_of, verdict
-from grader.checking import CORRECT, NOT_ATTEMPTED, WRONG, judge, call_cases
-from grader.exercises import get_exercise
+from helpers import SOLUTIONS, assert_wrong_answer, definitions_of, function_exercises, verdict, wrong_answer_ids
+from grader.core import Status
+from grader.exercises.registry import get_exercise
+from grader.hidden import hidden_cases
 from grader.exercises import nb04
 
 NAME = "04_convolutions_pooling.ipynb"
@@ -42,7 +43,7 @@ def test_keras_references_follow_the_output_size_formula():
 def test_missing_function_is_not_attempted_with_a_reason(solution_namespace):
     namespace = {k: v for k, v in solution_namespace.items() if k != "pool2d"}
     result = verdict("4.4", namespace)
-    assert result.status == NOT_ATTEMPTED and "`pool2d`" in result.message.es
+    assert result.status == Status.NOT_ATTEMPTED and "`pool2d`" in result.message.es
 
 
 # ---------------------------------------------------------------- wrong answers
@@ -149,17 +150,26 @@ WRONG_ANSWERS = [
 ]
 
 
+@pytest.mark.parametrize("exercise_id, name, wrong, reason", WRONG_ANSWERS, ids=wrong_answer_ids(WRONG_ANSWERS))
+def test_wrong_answer_fails_with_specific_reason(exercise_id, name, wrong, reason, solution_namespace):
+    assert_wrong_answer(exercise_id, solution_namespace, name, wrong, reason)
+
+
+def test_every_function_exercise_has_a_wrong_answer_test():
+    assert {row[0] for row in WRONG_ANSWERS} == {e.id for e in function_exercises("04_convolutions_pooling")}
+
+
 @pytest.mark.parametrize("exercise_id, name, wrong, reason", WRONG_ANSWERS[:2] + WRONG_ANSWERS[3:4],
                          ids=["flip", "off-by-one", "no-flip"])
 def test_wrong_answer_also_fails_hidden_cases(exercise_id, name, wrong, reason, solution_namespace):
     exercise = get_exercise(exercise_id)
-    result = judge(exercise, call_cases(exercise, {**solution_namespace, name: wrong}, exercise.hidden_cases()))
-    assert result.status == WRONG and "prueba oculta" in result.message.es
+    result = exercise.judge(exercise.run({**solution_namespace, name: wrong}, hidden_cases(exercise.id)))
+    assert result.status == Status.WRONG and "prueba oculta" in result.message.es
 
 
 def test_a_loop_implementation_also_passes(solution_namespace):
     # Checks test behaviour: a plain window-by-window loop is as good as the vectorised solution.
-    assert verdict("4.1", solution_namespace, conv2d_valid=correlate_loops).status == CORRECT
+    assert verdict("4.1", solution_namespace, conv2d_valid=correlate_loops).status == Status.CORRECT
 
 
 def test_hard_coding_the_worked_example_is_not_enough(solution_namespace):
@@ -167,7 +177,7 @@ def test_hard_coding_the_worked_example_is_not_enough(solution_namespace):
         return nb04.WORKED_RESULT.copy()
 
     result = verdict("4.1", solution_namespace, conv2d_valid=worked_example_only)
-    assert result.status == WRONG
+    assert result.status == Status.WRONG
 
 
 def test_messages_switch_to_english(english, solution_namespace):

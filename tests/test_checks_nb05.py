@@ -1,13 +1,12 @@
 """Notebook 05: plausible wrong answers fail with a specific reason, and this notebook's own
 checks (the solution and the untouched notebook are covered for every notebook by test_checks_all.py)."""
-import time
 
 import nbformat
 import numpy as np
 import pytest
 
-from conftest import SOLUTIONS, definitions_of, verdict
-from grader.checking import CORRECT, NOT_ATTEMPTED, WRONG
+from helpers import SOLUTIONS, assert_wrong_answer, definitions_of, function_exercises, verdict, wrong_answer_ids
+from grader.core import Status
 from grader.exercises import nb05
 
 NAME = "05_cnn_classifier.ipynb"
@@ -20,7 +19,7 @@ def solution_namespace():
 
 @pytest.mark.parametrize("exercise_id", ["5.3", "5.4"])
 def test_missing_model_is_not_attempted(exercise_id):
-    assert verdict(exercise_id, {}).status == NOT_ATTEMPTED
+    assert verdict(exercise_id, {}).status == Status.NOT_ATTEMPTED
 
 
 def test_training_metrics_are_never_output_checked():
@@ -137,10 +136,19 @@ WRONG_ANSWERS = [
 ]
 
 
+@pytest.mark.parametrize("exercise_id, name, wrong, reason", WRONG_ANSWERS, ids=wrong_answer_ids(WRONG_ANSWERS))
+def test_wrong_answer_fails_with_specific_reason(exercise_id, name, wrong, reason, solution_namespace):
+    assert_wrong_answer(exercise_id, solution_namespace, name, wrong, reason)
+
+
+def test_every_function_exercise_has_a_wrong_answer_test():
+    assert {row[0] for row in WRONG_ANSWERS} == {e.id for e in function_exercises("05_cnn_classifier")}
+
+
 def test_classic_lenet_with_tanh_and_average_pooling_is_accepted(solution_namespace):
     # Checks test the architecture, not one recipe: the 1998 flavour is a LeNet-5 too.
     classic = lambda: _lenet(activation="tanh", pool="AveragePooling2D")  # noqa: E731
-    assert verdict("5.1", solution_namespace, build_lenet5=classic).status == CORRECT
+    assert verdict("5.1", solution_namespace, build_lenet5=classic).status == Status.CORRECT
 
 
 def test_messages_switch_to_english(english, solution_namespace):
@@ -150,19 +158,16 @@ def test_messages_switch_to_english(english, solution_namespace):
 
 # ---------------------------------------------------------------- model checks
 
-def test_untrained_lenet_fails_on_accuracy_quickly():
+def test_untrained_lenet_fails_on_accuracy():
     import keras
     keras.utils.set_random_seed(0)
-    started = time.perf_counter()
     result = verdict("5.3", {"lenet": _lenet()})
-    # A few seconds on an idle two-core machine; the bound leaves room for a loaded CI runner.
-    assert time.perf_counter() - started < 30, "judge_model must stay fast (about 10 s at most when idle)"
-    assert result.status == WRONG and "precisión en test" in result.message.es and "99%" in result.message.es
+    assert result.status == Status.WRONG and "precisión en test" in result.message.es and "99%" in result.message.es
 
 
 def test_lenet_model_check_rejects_another_architecture():
     result = verdict("5.3", {"lenet": _lenet(filters=(8, 16))})
-    assert result.status == WRONG and "6 y 16 filtros" in result.message.es
+    assert result.status == Status.WRONG and "6 y 16 filtros" in result.message.es
 
 
 def test_briefly_trained_lenet_is_still_below_the_bar():
@@ -180,7 +185,7 @@ def test_briefly_trained_lenet_is_still_below_the_bar():
     accuracy = float(np.mean(predicted == test_labels))
     assert 0.3 < accuracy < nb05.LENET_MIN_ACCURACY
     result = verdict("5.3", {"lenet": model})
-    assert result.status == WRONG and f"precisión en test {accuracy:.2%}" in result.message.es
+    assert result.status == Status.WRONG and f"precisión en test {accuracy:.2%}" in result.message.es
 
 
 def _vgg(convs_per_block=2, blocks=2, kernel=3):
@@ -198,7 +203,7 @@ def _vgg(convs_per_block=2, blocks=2, kernel=3):
                                                   (dict(kernel=5), 0)])
 def test_vgg_check_needs_two_blocks_of_stacked_3x3_convolutions(model_kwargs, blocks):
     result = verdict("5.4", {"vgg_model": _vgg(**model_kwargs)})
-    assert result.status == WRONG
+    assert result.status == Status.WRONG
     assert f"el modelo tiene {blocks} y se piden al menos 2" in result.message.es
 
 
@@ -208,7 +213,7 @@ def test_untrained_vgg_fails_on_accuracy():
     model = _vgg()
     assert nb05.vgg_blocks(model) == 2
     result = verdict("5.4", {"vgg_model": model})
-    assert result.status == WRONG and "por debajo del 90%" in result.message.es
+    assert result.status == Status.WRONG and "por debajo del 90%" in result.message.es
 
 
 def test_vgg_blocks_ignore_batchnorm_and_activation_layers():

@@ -6,7 +6,9 @@ solution notebook's code.
 """
 import numpy as np
 
-from grader.checking import Case, Exercise, array_problem as _array_problem, short_repr
+from grader.compare import array_mismatch, short_repr
+from grader.core import Case
+from grader.exercises.base import FunctionExercise, ModelExercise
 from grader.i18n import Msg
 
 ASSIGNMENT = "01_perceptron_or_xor"
@@ -43,7 +45,7 @@ def _judge_step(case, value):
     value = np.asarray(value, dtype=float)
     if value.shape == expected.shape and np.any(value[z == 0] != 1):
         return Msg("step(0) debe valer 1: el umbral es z ≥ 0", "step(0) must be 1: the threshold is z ≥ 0")
-    return _array_problem(value, expected)
+    return array_mismatch(value, expected)
 
 
 # ------------------------------------------------------- 1.2 / 1.3 activations
@@ -77,7 +79,7 @@ def _activation_cases():
 def _judge_activation(case, value):
     import keras
     expected = keras.ops.convert_to_numpy(_keras_activation(case.function)(case.args[0]))
-    return _array_problem(value, expected)
+    return array_mismatch(value, expected)
 
 
 def _derivative_cases():
@@ -91,7 +93,7 @@ def _judge_derivative(case, value):
     with tf.GradientTape() as tape:
         output = activation(z)
     expected = tape.gradient(output, z).numpy()  # element-wise functions: gradient of the sum = derivative
-    return _array_problem(value, expected, rtol=1e-5, atol=1e-7)
+    return array_mismatch(value, expected, rtol=1e-5, atol=1e-7)
 
 
 # ------------------------------------------------------------- 1.4 forward
@@ -107,7 +109,7 @@ def _forward_cases():
 
 def _judge_forward(case, value):
     X, w, b = case.args
-    return _array_problem(value, _heaviside(X @ w + b))
+    return array_mismatch(value, _heaviside(X @ w + b))
 
 
 # ------------------------------------------------------------- 1.5 update
@@ -131,7 +133,7 @@ def _judge_update(case, value):
     if not isinstance(value, tuple) or len(value) != 2:
         return Msg("debe devolver una tupla (nuevo_w, nuevo_b)", "must return a tuple (new_w, new_b)")
     expected_w, expected_b = _rosenblatt(*case.args)
-    return _array_problem(value[0], expected_w) or _array_problem(np.asarray(value[1]).reshape(()),
+    return array_mismatch(value[0], expected_w) or array_mismatch(np.asarray(value[1]).reshape(()),
                                                                    np.asarray(expected_b))
 
 
@@ -171,7 +173,7 @@ def _judge_train(case, value):
                        f"y la tabla dice {short_repr(row[n_features + 3:])}",
                        f"at iteration {number}, Rosenblatt's rule gives w={short_repr(w)}, b={b:.4g} "
                        f"but the table says {short_repr(row[n_features + 3:])}")
-    if _array_problem(final_w, w) or _array_problem(final_b.reshape(()), np.asarray(b)):
+    if array_mismatch(final_w, w) or array_mismatch(final_b.reshape(()), np.asarray(b)):
         return Msg("los w y b devueltos no son los de la última fila del historial",
                    "the returned w and b are not those of the history's last row")
     hits = int(np.sum(_heaviside(X @ final_w + final_b) == targets))
@@ -205,10 +207,10 @@ def _judge_collapse(case, value):
                    f"W should have shape {(W1.shape[0], W2.shape[1])} but has {W.shape}")
     x = np.random.default_rng(0).normal(size=(6, W1.shape[0]))
     two_layers = (x @ W1 + b1) @ W2 + b2
-    problem = _array_problem(x @ W + b, two_layers)
+    problem = array_mismatch(x @ W + b, two_layers)
     if problem:
-        return Msg(f"x @ W + b no coincide con las dos capas aplicadas a x aleatorios: {problem.es}",
-                   f"x @ W + b does not match the two layers applied to random x: {problem.en}")
+        return Msg("x @ W + b no coincide con las dos capas aplicadas a x aleatorios: {problem}",
+                   "x @ W + b does not match the two layers applied to random x: {problem}").format(problem=problem)
     return None
 
 
@@ -251,38 +253,38 @@ def _judge_xor_model(model):
 
 
 EXERCISES = [
-    Exercise("1.1", ASSIGNMENT, Msg("Función escalón", "Step function"), ("step",),
+    FunctionExercise("1.1", ASSIGNMENT, Msg("Función escalón", "Step function"), ("step",),
              Msg("La comparación z >= 0 ya trabaja elemento a elemento; np.where(condición, a, b) elige entre dos "
                  "valores y conserva la forma del array.",
                  "The comparison z >= 0 already works element-wise; np.where(condition, a, b) picks one of two "
                  "values and keeps the array's shape."),
              cases=_step_cases, judge_case=_judge_step),
-    Exercise("1.2", ASSIGNMENT, Msg("Funciones de activación", "Activation functions"), ACTIVATIONS,
+    FunctionExercise("1.2", ASSIGNMENT, Msg("Funciones de activación", "Activation functions"), ACTIVATIONS,
              Msg("Todo con NumPy y elemento a elemento: np.exp, np.tanh, np.maximum y np.where te bastan. "
                  "Leaky ReLU usa pendiente 0.1 y ELU usa α = 1.",
                  "All in NumPy and element-wise: np.exp, np.tanh, np.maximum and np.where are enough. "
                  "Leaky ReLU uses slope 0.1 and ELU uses α = 1."),
              cases=_activation_cases, judge_case=_judge_activation),
-    Exercise("1.3", ASSIGNMENT, Msg("Derivadas de las activaciones", "Derivatives of the activations"),
+    FunctionExercise("1.3", ASSIGNMENT, Msg("Derivadas de las activaciones", "Derivatives of the activations"),
              tuple(f"{name}_derivative" for name in ACTIVATIONS),
              Msg("σ'(z) = σ(z)(1 − σ(z)), tanh'(z) = 1 − tanh(z)², ReLU'(z) = 1 si z > 0 y 0 si no; "
                  "Leaky ReLU' vale 0.1 para z < 0; ELU'(z) = e^z para z < 0.",
                  "σ'(z) = σ(z)(1 − σ(z)), tanh'(z) = 1 − tanh(z)², ReLU'(z) = 1 if z > 0 else 0; "
                  "Leaky ReLU' is 0.1 for z < 0; ELU'(z) = e^z for z < 0."),
              cases=_derivative_cases, judge_case=_judge_derivative),
-    Exercise("1.4", ASSIGNMENT, Msg("Propagación del perceptrón", "Perceptron forward pass"),
+    FunctionExercise("1.4", ASSIGNMENT, Msg("Propagación del perceptrón", "Perceptron forward pass"),
              ("perceptron_forward",),
              Msg("X tiene una fila por ejemplo: X @ w da la suma ponderada de cada fila. Suma b y aplica step.",
                  "X has one row per example: X @ w gives each row's weighted sum. Add b and apply step."),
              cases=_forward_cases, judge_case=_judge_forward),
-    Exercise("1.5", ASSIGNMENT, Msg("Regla de aprendizaje de Rosenblatt", "Rosenblatt's learning rule"),
+    FunctionExercise("1.5", ASSIGNMENT, Msg("Regla de aprendizaje de Rosenblatt", "Rosenblatt's learning rule"),
              ("perceptron_update",),
              Msg("Calcula y = step(x·w + b) y el error t − y; luego w + α·error·x y b + α·error. "
                  "Si el error es 0, nada cambia.",
                  "Compute y = step(x·w + b) and the error t − y; then w + α·error·x and b + α·error. "
                  "If the error is 0 nothing changes."),
              cases=_update_cases, judge_case=_judge_update),
-    Exercise("1.6", ASSIGNMENT, Msg("Entrenar el perceptrón", "Training the perceptron"),
+    FunctionExercise("1.6", ASSIGNMENT, Msg("Entrenar el perceptrón", "Training the perceptron"),
              ("train_perceptron",),
              Msg("Recorre los ejemplos en orden, época tras época; en cada iteración guarda la fila "
                  "[x..., z, y, t, nuevos w..., nuevo b] y actualiza con perceptron_update. "
@@ -291,23 +293,23 @@ EXERCISES = [
                  "[x..., z, y, t, new w..., new b] and update with perceptron_update. "
                  "You may stop after an epoch with no errors."),
              cases=_train_cases, judge_case=_judge_train),
-    Exercise("1.7", ASSIGNMENT, Msg("Dos capas lineales son una", "Two linear layers are one"),
+    FunctionExercise("1.7", ASSIGNMENT, Msg("Dos capas lineales son una", "Two linear layers are one"),
              ("collapse_linear_layers",),
              Msg("Desarrolla (x @ W1 + b1) @ W2 + b2: el término que multiplica a x es W, el resto es b.",
                  "Expand (x @ W1 + b1) @ W2 + b2: the factor of x is W, the rest is b."),
              cases=_collapse_cases, judge_case=_judge_collapse),
-    Exercise("1.8", ASSIGNMENT, Msg("Una neurona de Keras aprende OR", "A Keras neuron learns OR"),
+    ModelExercise("1.8", ASSIGNMENT, Msg("Una neurona de Keras aprende OR", "A Keras neuron learns OR"),
              ("or_model",),
              Msg("keras.Sequential([keras.Input((2,)), layers.Dense(1, activation='sigmoid')]), compila con "
                  "binary_crossentropy y Adam(learning_rate=0.5), y entrena unas 50 épocas.",
                  "keras.Sequential([keras.Input((2,)), layers.Dense(1, activation='sigmoid')]), compile with "
                  "binary_crossentropy and Adam(learning_rate=0.5), and train for about 50 epochs."),
-             kind="model", model_file="or_model.keras", judge_model=_judge_or_model),
-    Exercise("1.9", ASSIGNMENT, Msg("Un MLP de Keras aprende XOR", "A Keras MLP learns XOR"),
+             model_file="or_model.keras", judge_model=_judge_or_model),
+    ModelExercise("1.9", ASSIGNMENT, Msg("Un MLP de Keras aprende XOR", "A Keras MLP learns XOR"),
              ("xor_model",),
              Msg("Añade una capa oculta Dense(8, activation='tanh') antes de la neurona de salida y entrena "
                  "unas 100 épocas con Adam(learning_rate=0.1).",
                  "Add a hidden Dense(8, activation='tanh') layer before the output neuron and train for "
                  "about 100 epochs with Adam(learning_rate=0.1)."),
-             kind="model", model_file="xor_model.keras", judge_model=_judge_xor_model),
+             model_file="xor_model.keras", judge_model=_judge_xor_model),
 ]

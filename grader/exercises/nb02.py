@@ -4,17 +4,17 @@ References are the loss formulas stated in the notebook, numerical derivatives
 of those formulas, and the fruit table's held-out split; never the solution
 notebook's code.
 """
-import csv
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 
-from grader.checking import Case, Exercise, array_problem as _array_problem
+from grader.compare import array_mismatch
+from grader.core import Case
+from grader.data import load_fruit
+from grader.exercises.base import FunctionExercise, ModelExercise
 from grader.i18n import Msg
 
 ASSIGNMENT = "02_apples_vs_oranges"
-FRUIT_CSV = Path(__file__).resolve().parents[2] / "datasets" / "fruit.csv"
 SPLIT_SEED = 3          # the notebook shuffles with np.random.default_rng(3)
 SPLIT_FRACTIONS = (0.70, 0.15)  # train, validation; the rest (15 %) is the test split
 NUMPY_TEST_ACCURACY = 0.95      # the hand-written neuron must reach this on the test split
@@ -22,16 +22,6 @@ KERAS_MARGIN = 0.02             # the Keras neuron may be at most 2 points below
 
 
 # ------------------------------------------------------------------ data
-
-@cache
-def load_fruit() -> tuple[np.ndarray, np.ndarray]:
-    """(X, y): X columns are weight_g and roughness, y is 1 for an orange and 0 for an apple."""
-    with FRUIT_CSV.open(encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    X = np.array([[float(row["weight_g"]), float(row["roughness"])] for row in rows])
-    y = np.array([float(row["label"]) for row in rows])
-    return X, y
-
 
 @cache
 def fruit_splits() -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -122,7 +112,7 @@ def _judge_loss(case, value):
     if kind == "mse" and np.isclose(value, 2 * expected, rtol=1e-6):
         return Msg(f"devolvió {value:.6g}, el doble de lo esperado: el ECM del curso lleva el factor 1/(2m)",
                    f"returned {value:.6g}, twice the expected value: the course's MSE has the factor 1/(2m)")
-    return _array_problem(value, expected)
+    return array_mismatch(value, expected)
 
 
 # --------------------------------------------------------- 2.2 gradients
@@ -158,13 +148,14 @@ def _judge_gradients(case, value):
                    "has the wrong sign: ∂J/∂W points where the loss grows")
     if not np.allclose(got, expected, rtol=1e-4, atol=1e-8):
         scale = got / np.where(expected == 0, np.nan, expected)
-        factor = Msg("", "")
+        factor = Msg.same("")
         if np.allclose(scale, len(y), rtol=1e-3):
             factor = Msg(" (sale multiplicado por m: ¿falta dividir entre el número de ejemplos?)",
                          " (it is m times too large: did you forget to divide by the number of examples?)")
         error = np.linalg.norm(got - expected) / (np.linalg.norm(got) + np.linalg.norm(expected))
-        return Msg(f"con pérdida '{kind}' no coincide con el gradiente numérico (error relativo {error:.2g}){factor.es}",
-                   f"with loss '{kind}' it does not match the numerical gradient (relative error {error:.2g}){factor.en}")
+        return Msg("con pérdida '{kind}' no coincide con el gradiente numérico (error relativo {error:.2g}){factor}",
+                   "with loss '{kind}' it does not match the numerical gradient (relative error {error:.2g}){factor}"
+                   ).format(kind=kind, error=error, factor=factor)
     return None
 
 
@@ -248,31 +239,31 @@ def _judge_fruit_model(model):
 
 
 EXERCISES = [
-    Exercise("2.1", ASSIGNMENT, Msg("Pérdidas ECM y entropía cruzada binaria", "MSE and binary cross-entropy losses"),
+    FunctionExercise("2.1", ASSIGNMENT, Msg("Pérdidas ECM y entropía cruzada binaria", "MSE and binary cross-entropy losses"),
              ("mse_loss", "bce_loss"),
              Msg("ECM: la media de los cuadrados de las diferencias, dividida entre 2. Entropía cruzada: recorta "
                  "y_prob a [1e-7, 1 − 1e-7] con np.clip antes del logaritmo, y no olvides el signo menos.",
                  "MSE: the mean of the squared differences, divided by 2. Cross-entropy: clip y_prob to "
                  "[1e-7, 1 − 1e-7] with np.clip before the logarithm, and do not forget the minus sign."),
              cases=_loss_cases, judge_case=_judge_loss),
-    Exercise("2.2", ASSIGNMENT, Msg("Gradientes de la pérdida", "Gradients of the loss"), ("loss_gradients",),
+    FunctionExercise("2.2", ASSIGNMENT, Msg("Gradientes de la pérdida", "Gradients of the loss"), ("loss_gradients",),
              Msg("Con p = sigmoid(X @ w + b) y m ejemplos: para 'bce' el error por ejemplo es δ = p − y; para 'mse' es "
                  "δ = (p − y)·p·(1 − p). Entonces dw = X.T @ δ / m y db = δ.mean().",
                  "With p = sigmoid(X @ w + b) and m examples: for 'bce' the per-example error is δ = p − y; for 'mse' "
                  "it is δ = (p − y)·p·(1 − p). Then dw = X.T @ δ / m and db = δ.mean()."),
              cases=_gradient_cases, judge_case=_judge_gradients),
-    Exercise("2.3", ASSIGNMENT, Msg("Descenso de gradiente", "Gradient descent"), ("train_neuron",),
+    FunctionExercise("2.3", ASSIGNMENT, Msg("Descenso de gradiente", "Gradient descent"), ("train_neuron",),
              Msg("Empieza con w = np.zeros(X.shape[1]) y b = 0.0. En cada época: guarda la pérdida actual, calcula "
                  "(dw, db) con loss_gradients y actualiza w = w - learning_rate * dw, b = b - learning_rate * db.",
                  "Start with w = np.zeros(X.shape[1]) and b = 0.0. Each epoch: store the current loss, compute "
                  "(dw, db) with loss_gradients and update w = w - learning_rate * dw, b = b - learning_rate * db."),
              cases=_train_cases, judge_case=_judge_train),
-    Exercise("2.4", ASSIGNMENT, Msg("La misma neurona en Keras", "The same neuron in Keras"), ("fruit_model",),
+    ModelExercise("2.4", ASSIGNMENT, Msg("La misma neurona en Keras", "The same neuron in Keras"), ("fruit_model",),
              Msg("keras.Sequential([keras.Input((2,)), layers.Dense(1, activation='sigmoid')]); compila con "
                  "binary_crossentropy y SGD(learning_rate=1.0) y entrena con X_train_std unas 200 épocas "
                  "con batch_size=len(X_train_std).",
                  "keras.Sequential([keras.Input((2,)), layers.Dense(1, activation='sigmoid')]); compile with "
                  "binary_crossentropy and SGD(learning_rate=1.0) and train on X_train_std for about 200 epochs "
                  "with batch_size=len(X_train_std)."),
-             kind="model", model_file="fruit_model.keras", judge_model=_judge_fruit_model),
+             model_file="fruit_model.keras", judge_model=_judge_fruit_model),
 ]

@@ -6,7 +6,9 @@ holds (MNIST through grader.data), never from the solution notebook's code.
 """
 import numpy as np
 
-from grader.checking import Case, Exercise, array_problem as _array_problem, classification_accuracy, short_repr
+from grader.compare import array_mismatch, classification_accuracy, short_repr
+from grader.core import Case
+from grader.exercises.base import FunctionExercise, ModelExercise
 from grader.data import grader_test_set, load_mnist
 from grader.i18n import Msg
 
@@ -77,7 +79,7 @@ def _judge_softmax(case, value):
                    f"each row must sum to 1 and the sums are {short_repr(value.sum(axis=-1))} "
                    f"(did you normalise over the right axis, axis=-1 with keepdims=True?)")
     expected = keras.ops.convert_to_numpy(keras.activations.softmax(np.asarray(z, dtype="float64"), axis=-1))
-    return _array_problem(value, expected, rtol=1e-5, atol=1e-7)
+    return array_mismatch(value, expected, rtol=1e-5, atol=1e-7)
 
 
 SEED_004_TABLE = (np.array([[1.0, 0.0, 0.0]] * 3),
@@ -122,7 +124,7 @@ def _judge_crossentropy(case, value):
                        f"row {row} is right with probability 1: its loss must be 0 but returned {loss:.4g}")
     usual = (p_true > 0) & (p_true < 1)
     expected = keras.ops.convert_to_numpy(keras.losses.categorical_crossentropy(y_true, y_prob))
-    return _array_problem(value[usual], np.asarray(expected, dtype=float)[usual], rtol=1e-5, atol=1e-6)
+    return array_mismatch(value[usual], np.asarray(expected, dtype=float)[usual], rtol=1e-5, atol=1e-6)
 
 
 def _softmax_crossentropy_cases():
@@ -176,9 +178,9 @@ def _judge_network(case, value):
                        "must return a tuple (A1, A2): activations of the hidden and output layers")
         hidden, output, _ = _tf_network(X, np.zeros((len(X), W2.shape[1])), W1, b1, W2, b2)
         for name, got, expected in (("A1", value[0], hidden), ("A2", value[1], output)):
-            problem = _array_problem(got, expected, rtol=1e-6, atol=1e-9)
+            problem = array_mismatch(got, expected, rtol=1e-6, atol=1e-9)
             if problem:
-                return Msg(f"{name}: {problem.es}", f"{name}: {problem.en}")
+                return Msg.same("{name}: {problem}").format(name=name, problem=problem)
         return None
     X, Y, W1, b1, W2, b2 = case.args
     if not isinstance(value, (tuple, list)) or len(value) != 4:
@@ -189,10 +191,10 @@ def _judge_network(case, value):
         if got.shape != reference.shape:
             return Msg(f"{name} debe tener la forma del parámetro, {reference.shape}, y tiene {got.shape}",
                        f"{name} must have the shape of its parameter, {reference.shape}, but has {got.shape}")
-        problem = _array_problem(got, reference, rtol=1e-5, atol=1e-9)
+        problem = array_mismatch(got, reference, rtol=1e-5, atol=1e-9)
         if problem:
-            return Msg(f"{name} no coincide con el gradiente de TensorFlow: {problem.es}",
-                       f"{name} does not match TensorFlow's gradient: {problem.en}")
+            return Msg("{name} no coincide con el gradiente de TensorFlow: {problem}",
+                       "{name} does not match TensorFlow's gradient: {problem}").format(name=name, problem=problem)
     return None
 
 
@@ -243,10 +245,11 @@ def _judge_train(case, value):
     hidden, output, _ = _tf_network(X_test, Y_test, W1, b1, W2, b2)
     accuracy = np.mean(np.argmax(output, axis=1) == np.argmax(Y_test, axis=1))
     if not accuracy >= needed:
-        return Msg(f"la red entrenada acierta {accuracy:.1%} de {len(X_test)} {where.es}; debe llegar al "
-                   f"{needed:.0%}. ¿Actualizas todos los parámetros restando learning_rate · gradiente?",
-                   f"the trained network gets {accuracy:.1%} of {len(X_test)} {where.en} right; it must reach "
-                   f"{needed:.0%}. Do you update every parameter by subtracting learning_rate · gradient?")
+        return Msg("la red entrenada acierta {accuracy:.1%} de {count} {where}; debe llegar al "
+                   "{needed:.0%}. ¿Actualizas todos los parámetros restando learning_rate · gradiente?",
+                   "the trained network gets {accuracy:.1%} of {count} {where} right; it must reach "
+                   "{needed:.0%}. Do you update every parameter by subtracting learning_rate · gradient?").format(
+            accuracy=accuracy, count=len(X_test), where=where, needed=needed)
     return None
 
 
@@ -282,13 +285,13 @@ def _judge_mnist_model(model):
 
 
 EXERCISES = [
-    Exercise("3.1", ASSIGNMENT, Msg("Contar parámetros", "Counting parameters"), ("count_dense_params",),
+    FunctionExercise("3.1", ASSIGNMENT, Msg("Contar parámetros", "Counting parameters"), ("count_dense_params",),
              Msg("Entre dos capas de n y m neuronas hay n·m pesos y m sesgos. Suma eso para cada par de capas "
                  "consecutivas (zip(layer_sizes[:-1], layer_sizes[1:])).",
                  "Between layers of n and m neurons there are n·m weights and m biases. Add that up for each "
                  "pair of consecutive layers (zip(layer_sizes[:-1], layer_sizes[1:]))."),
              cases=_count_cases, judge_case=_judge_count),
-    Exercise("3.2", ASSIGNMENT, Msg("Softmax y entropía cruzada", "Softmax and cross-entropy"),
+    FunctionExercise("3.2", ASSIGNMENT, Msg("Softmax y entropía cruzada", "Softmax and cross-entropy"),
              ("softmax", "categorical_crossentropy"),
              Msg("softmax: resta a cada fila su máximo (axis=-1, keepdims=True) antes de np.exp y divide entre la "
                  "suma de la fila. Entropía cruzada: recorta y_prob con np.clip antes del logaritmo, quédate con el "
@@ -297,7 +300,7 @@ EXERCISES = [
                  "row's sum. Cross-entropy: clip y_prob with np.clip before the logarithm, keep the right class's "
                  "term by multiplying by y_true, sum over each row and do not forget the minus sign."),
              cases=_softmax_crossentropy_cases, judge_case=_judge_softmax_crossentropy),
-    Exercise("3.3", ASSIGNMENT, Msg("Propagación y retropropagación", "Forward and backward pass"),
+    FunctionExercise("3.3", ASSIGNMENT, Msg("Propagación y retropropagación", "Forward and backward pass"),
              ("forward", "backward"),
              Msg("forward: dos capas sigmoide, primero con W1 y b1, después con W2 y b2. backward: empieza por el "
                  "error de la salida, (A2 − Y) por la derivada de la sigmoide A2·(1 − A2) y dividido entre n; "
@@ -308,7 +311,7 @@ EXERCISES = [
                  "hidden layer with W2.T and multiply by A1's derivative. Each dW is its layer's input transposed "
                  "times the layer's error; each db is that error summed over the rows."),
              cases=_forward_cases, judge_case=_judge_network),
-    Exercise("3.4", ASSIGNMENT, Msg("Descenso de gradiente estocástico por mini-lotes", "Mini-batch SGD"),
+    FunctionExercise("3.4", ASSIGNMENT, Msg("Descenso de gradiente estocástico por mini-lotes", "Mini-batch SGD"),
              ("train_network",),
              Msg("Inicializa W con rng.normal(size=...) / np.sqrt(entradas) y b con ceros. En cada época baraja "
                  "los índices con rng.permutation, recorre mini-lotes de batch_size filas, calcula los gradientes "
@@ -317,7 +320,7 @@ EXERCISES = [
                  "the indices with rng.permutation, go through mini-batches of batch_size rows, compute the "
                  "gradients with backward and subtract learning_rate · gradient from every parameter."),
              cases=_train_cases, judge_case=_judge_train),
-    Exercise("3.5", ASSIGNMENT, Msg("Un MLP de Keras para MNIST", "A Keras MLP for MNIST"), ("mnist_model",),
+    ModelExercise("3.5", ASSIGNMENT, Msg("Un MLP de Keras para MNIST", "A Keras MLP for MNIST"), ("mnist_model",),
              Msg("Flatten, Dense(256, 'relu'), Dropout(0.2), Dense(128, 'relu'), Dropout(0.2), Dense(10, 'softmax'); "
                  "Adam con keras.optimizers.schedules.CosineDecay(3e-3, decay_steps=épocas·pasos por época), "
                  "categorical_crossentropy con Y_train, batch_size=256, 15 épocas y "
@@ -326,6 +329,6 @@ EXERCISES = [
                  "Adam with keras.optimizers.schedules.CosineDecay(3e-3, decay_steps=epochs·steps per epoch), "
                  "categorical_crossentropy with Y_train, batch_size=256, 15 epochs and "
                  "EarlyStopping(monitor='val_loss', patience=3, restore_best_weights=True). Train on x_train / 255."),
-             kind="model", model_file="mnist_mlp.keras", judge_model=_judge_mnist_model),
+             model_file="mnist_mlp.keras", judge_model=_judge_mnist_model),
 ]
 

@@ -8,7 +8,9 @@ flipped, and min pooling is -maxpool(-x), since Keras has no min-pool layer.
 """
 import numpy as np
 
-from grader.checking import Case, Exercise, array_problem as _array_problem
+from grader.compare import array_mismatch
+from grader.core import Case
+from grader.exercises.base import FunctionExercise
 from grader.i18n import Msg
 
 ASSIGNMENT = "04_convolutions_pooling"
@@ -113,18 +115,18 @@ def _judge_correlate(case, value):
         return OFF_BY_ONE.format(got=value.shape, expected=expected.shape)
     if image.shape == WORKED_IMAGE.shape and np.array_equal(image, WORKED_IMAGE) \
             and np.array_equal(kernel, WORKED_KERNEL) and not _matches(value, WORKED_RESULT):
-        problem = _array_problem(value, WORKED_RESULT)
-        return Msg(f"no reproduce el ejemplo de las diapositivas: {problem.es}",
-                   f"does not reproduce the slides' worked example: {problem.en}")
+        problem = array_mismatch(value, WORKED_RESULT)
+        return Msg("no reproduce el ejemplo de las diapositivas: {problem}",
+                   "does not reproduce the slides' worked example: {problem}").format(problem=problem)
     if _matches(value, keras_correlate(image, kernel[::-1, ::-1])) and not _matches(value, expected):
         return Msg("has volteado el kernel: eso es la convolución matemática. Keras (y este ejercicio) calcula "
                    "la correlación cruzada, sin voltear",
                    "you flipped the kernel: that is the mathematical convolution. Keras (and this exercise) "
                    "computes cross-correlation, without the flip")
-    problem = _array_problem(value, expected, **TOLERANCE)
+    problem = array_mismatch(value, expected, **TOLERANCE)
     if problem:
-        return Msg(f"no coincide con keras.layers.Conv2D con los mismos pesos: {problem.es}",
-                   f"does not match keras.layers.Conv2D with the same weights: {problem.en}")
+        return Msg("no coincide con keras.layers.Conv2D con los mismos pesos: {problem}",
+                   "does not match keras.layers.Conv2D with the same weights: {problem}").format(problem=problem)
     return None
 
 
@@ -151,7 +153,7 @@ def _judge_convolve(case, value):
             _matches(value, keras_correlate(image, kernel[:, ::-1])):
         return Msg("solo has volteado el kernel en un eje: hay que voltearlo en los dos (kernel[::-1, ::-1])",
                    "you flipped the kernel along one axis only: flip it along both (kernel[::-1, ::-1])")
-    return _array_problem(value, expected, **TOLERANCE)
+    return array_mismatch(value, expected, **TOLERANCE)
 
 
 # ---------------------------------------------------- 4.3 padding and stride
@@ -205,10 +207,12 @@ def _judge_strided(case, value):
                    f"y paso s={stride} cada lado mide (n + 2p − k) // s + 1",
                    f"the output should have shape {expected.shape} but has {value.shape}: with padding p={padding} "
                    f"and stride s={stride} each side is (n + 2p − k) // s + 1")
-    problem = _array_problem(value, expected, **TOLERANCE)
+    problem = array_mismatch(value, expected, **TOLERANCE)
     if problem:
-        return Msg(f"no coincide con ZeroPadding2D({padding}) + Conv2D(strides={stride}): {problem.es}",
-                   f"does not match ZeroPadding2D({padding}) + Conv2D(strides={stride}): {problem.en}")
+        return Msg(
+            "no coincide con ZeroPadding2D({padding}) + Conv2D(strides={stride}): {problem}",
+            "does not match ZeroPadding2D({padding}) + Conv2D(strides={stride}): {problem}").format(
+            padding=padding, stride=stride, problem=problem)
     return None
 
 
@@ -242,34 +246,35 @@ def _judge_pool(case, value):
     if other_modes and not _matches(value, expected):
         return Msg(f"eso es pooling '{other_modes[0]}', no '{mode}'", f"that is '{other_modes[0]}' pooling, "
                                                                       f"not '{mode}'")
-    problem = _array_problem(value, expected, **TOLERANCE)
+    problem = array_mismatch(value, expected, **TOLERANCE)
     if problem:
-        return Msg(f"no coincide con {MODE_NAMES[mode]}({size}, strides={stride}) de Keras: {problem.es}",
-                   f"does not match Keras {MODE_NAMES[mode]}({size}, strides={stride}): {problem.en}")
+        return Msg("no coincide con {layer}({size}, strides={stride}) de Keras: {problem}",
+                   "does not match Keras {layer}({size}, strides={stride}): {problem}").format(
+            layer=MODE_NAMES[mode], size=size, stride=stride, problem=problem)
     return None
 
 
 EXERCISES = [
-    Exercise("4.1", ASSIGNMENT, Msg("Convolución 2-D 'valid' (correlación cruzada)",
+    FunctionExercise("4.1", ASSIGNMENT, Msg("Convolución 2-D 'valid' (correlación cruzada)",
                                     "2-D 'valid' convolution (cross-correlation)"), ("conv2d_valid",),
              Msg("La salida mide (H − kh + 1) × (W − kw + 1). Cada valor es np.sum(ventana * kernel), con la "
                  "ventana image[i:i + kh, j:j + kw]. Sin voltear el kernel.",
                  "The output is (H − kh + 1) × (W − kw + 1). Each value is np.sum(window * kernel), with the "
                  "window image[i:i + kh, j:j + kw]. Do not flip the kernel."),
              cases=_correlate_cases, judge_case=_judge_correlate),
-    Exercise("4.2", ASSIGNMENT, Msg("Convolución matemática (kernel volteado)",
+    FunctionExercise("4.2", ASSIGNMENT, Msg("Convolución matemática (kernel volteado)",
                                     "Mathematical convolution (flipped kernel)"), ("convolve2d",),
              Msg("Voltea el kernel en los dos ejes con kernel[::-1, ::-1] y reutiliza conv2d_valid.",
                  "Flip the kernel along both axes with kernel[::-1, ::-1] and reuse conv2d_valid."),
              cases=_convolve_cases, judge_case=_judge_convolve),
-    Exercise("4.3", ASSIGNMENT, Msg("Relleno (padding) y paso (stride)", "Padding and stride"),
+    FunctionExercise("4.3", ASSIGNMENT, Msg("Relleno (padding) y paso (stride)", "Padding and stride"),
              ("output_size", "conv2d"),
              Msg("Cada lado mide (n + 2p − k) // s + 1 (el // descarta la última posición que no cabe entera). "
                  "Rellena con np.pad(image, padding) y visita las posiciones i * stride, j * stride.",
                  "Each side is (n + 2p − k) // s + 1 (// drops the last position that does not fit). "
                  "Pad with np.pad(image, padding) and visit positions i * stride, j * stride."),
              cases=_padding_stride_cases, judge_case=_judge_padding_stride),
-    Exercise("4.4", ASSIGNMENT, Msg("Pooling máximo, mínimo y promedio", "Max, min and average pooling"),
+    FunctionExercise("4.4", ASSIGNMENT, Msg("Pooling máximo, mínimo y promedio", "Max, min and average pooling"),
              ("pool2d",),
              Msg("Como la convolución con paso, pero sin relleno y sin kernel: cada salida es np.max, np.min o "
                  "np.mean de la ventana x[i*stride:i*stride + size, j*stride:j*stride + size].",

@@ -7,7 +7,9 @@ Accuracy is measured here, on the test sets loaded through grader.data.
 """
 from itertools import zip_longest
 
-from grader.checking import Case, Exercise, classification_accuracy
+from grader.compare import classification_accuracy
+from grader.core import Case
+from grader.exercises.base import FunctionExercise, ModelExercise
 from grader.data import grader_test_set
 from grader.i18n import Msg
 
@@ -112,8 +114,9 @@ def _accuracy_problem(model, dataset, minimum, advice: Msg):
     images, labels = grader_test_set(dataset)
     accuracy = classification_accuracy(model, images[..., None], labels)
     if accuracy < minimum:
-        return Msg(f"precisión en test {accuracy:.2%}, por debajo del {minimum:.0%} pedido. {advice.es}",
-                   f"test accuracy {accuracy:.2%}, below the required {minimum:.0%}. {advice.en}")
+        return Msg("precisión en test {accuracy:.2%}, por debajo del {minimum:.0%} pedido. {advice}",
+                   "test accuracy {accuracy:.2%}, below the required {minimum:.0%}. {advice}").format(
+            accuracy=accuracy, minimum=minimum, advice=advice)
     return None
 
 
@@ -185,7 +188,7 @@ def _judge_predict(case, value):
             return Msg(f"capa {number} ({name}): predices la forma {shape} y Keras da {expected_shape}",
                        f"layer {number} ({name}): you predict shape {shape} but Keras gives {expected_shape}")
         if int(params) != expected_params:
-            reason = Msg("", "")
+            reason = Msg.same("")
             kind = layer_spec[0]
             if kind == "conv":
                 k, filters = layer_spec[2], layer_spec[1]
@@ -196,10 +199,9 @@ def _judge_predict(case, value):
                                  f": each filter sees all {channels} input channels")
             elif kind in ("pool", "flatten"):
                 reason = Msg(": esta capa no tiene pesos", ": this layer has no weights")
-            return Msg(f"capa {number} ({name}): predices {params} parámetros y Keras cuenta "
-                       f"{expected_params}{reason.es}",
-                       f"layer {number} ({name}): you predict {params} parameters but Keras counts "
-                       f"{expected_params}{reason.en}")
+            return Msg("capa {number} ({name}): predices {params} parámetros y Keras cuenta {expected}{reason}",
+                       "layer {number} ({name}): you predict {params} parameters but Keras counts {expected}{reason}"
+                       ).format(number=number, name=name, params=params, expected=expected_params, reason=reason)
         channels = expected_shape[-1]
     return None
 
@@ -245,13 +247,13 @@ def _judge_vgg_model(model):
 
 
 EXERCISES = [
-    Exercise("5.1", ASSIGNMENT, Msg("Construir LeNet-5", "Build LeNet-5"), ("build_lenet5",),
+    FunctionExercise("5.1", ASSIGNMENT, Msg("Construir LeNet-5", "Build LeNet-5"), ("build_lenet5",),
              Msg("keras.Sequential con keras.Input((28, 28, 1)), Conv2D(6, 5, padding='same'), MaxPooling2D(2), "
                  "Conv2D(16, 5), MaxPooling2D(2), Flatten() y Dense de 120, 84 y 10 (softmax).",
                  "keras.Sequential with keras.Input((28, 28, 1)), Conv2D(6, 5, padding='same'), MaxPooling2D(2), "
                  "Conv2D(16, 5), MaxPooling2D(2), Flatten() and Dense layers of 120, 84 and 10 (softmax)."),
              cases=_build_cases, judge_case=_judge_build),
-    Exercise("5.2", ASSIGNMENT, Msg("Predecir formas y parámetros", "Predict shapes and parameters"),
+    FunctionExercise("5.2", ASSIGNMENT, Msg("Predecir formas y parámetros", "Predict shapes and parameters"),
              ("predict_shapes_and_params",),
              Msg("Conv2D: lado (n − k) + 1 con 'valid' o n con 'same'; parámetros (k·k·canales + 1)·filtros. "
                  "Pooling de tamaño s: lado n // s, sin parámetros. Flatten: el producto de la forma. "
@@ -260,17 +262,17 @@ EXERCISES = [
                  "Pooling of size s: side n // s, no parameters. Flatten: the product of the shape. "
                  "Dense: (inputs + 1)·units."),
              cases=_predict_cases, judge_case=_judge_predict),
-    Exercise("5.3", ASSIGNMENT, Msg("LeNet-5 en MNIST (≥ 99 %)", "LeNet-5 on MNIST (≥ 99 %)"), ("lenet",),
+    ModelExercise("5.3", ASSIGNMENT, Msg("LeNet-5 en MNIST (≥ 99 %)", "LeNet-5 on MNIST (≥ 99 %)"), ("lenet",),
              Msg("Adam con una tasa de aprendizaje que sube un poco y luego decae (CosineDecay con warmup), lotes "
                  "de 64 y 3 épocas bastan.",
                  "Adam with a learning rate that warms up and then decays (CosineDecay with warmup), batches of "
                  "64 and 3 epochs are enough."),
-             kind="model", model_file="lenet5_mnist.keras", judge_model=_judge_lenet_model),
-    Exercise("5.4", ASSIGNMENT, Msg("CNN estilo VGG en Fashion-MNIST (≥ 90 %)",
+             model_file="lenet5_mnist.keras", judge_model=_judge_lenet_model),
+    ModelExercise("5.4", ASSIGNMENT, Msg("CNN estilo VGG en Fashion-MNIST (≥ 90 %)",
                                     "VGG-style CNN on Fashion-MNIST (≥ 90 %)"), ("vgg_model",),
              Msg("Dos bloques [Conv2D 3×3, Conv2D 3×3, MaxPooling2D] con padding='same', el segundo con el doble "
                  "de filtros, y después Flatten, Dropout y Dense(10, softmax).",
                  "Two blocks [Conv2D 3×3, Conv2D 3×3, MaxPooling2D] with padding='same', the second with twice the "
                  "filters, then Flatten, Dropout and Dense(10, softmax)."),
-             kind="model", model_file="vgg_fashion.keras", judge_model=_judge_vgg_model),
+             model_file="vgg_fashion.keras", judge_model=_judge_vgg_model),
 ]

@@ -1,7 +1,7 @@
 """Hidden cases for notebook 03: instructors only, never shipped to students."""
 import numpy as np
 
-from grader.checking import Case
+from grader.core import Case
 from grader.exercises.nb03 import _disc, _network_args, _mnist_train_subset
 
 

@@ -1,7 +1,7 @@
 """Hidden cases for notebook 04: instructors only, never shipped to students."""
 import numpy as np
 
-from grader.checking import Case
+from grader.core import Case
 
 
 def _rng():

@@ -1,5 +1,5 @@
 """Hidden cases for notebook 05: instructors only, never shipped to students."""
-from grader.checking import Case
+from grader.core import Case
 
 HIDDEN_CASES = {
     # Same call, but run by the grader in its sandbox on the extracted source (and the model reloaded).

@@ -1,14 +1,16 @@
 """Build student notebooks from solutions/ (the source of truth).
 
+As in nbgrader's preprocessors, the student version is the solution notebook
+passed through a list of small transforms, each with one job (STUDENT_PIPELINE).
 In solution notebooks, code between ``### BEGIN SOLUTION`` and ``### END SOLUTION``
 is replaced by a stub that raises a Spanish NotImplementedError, so the student
 file is valid Python and a half-done notebook runs up to the first unfinished
-exercise. Cells tagged ``hidden`` are dropped, outputs are cleared, and the JSON
-is written canonically (nbformat's sorted keys, one-space indent).
+exercise. The JSON is written canonically (nbformat's sorted keys, one-space indent).
 """
 import copy
 import re
 from pathlib import Path
+from typing import Callable
 
 import nbformat
 
@@ -26,6 +28,58 @@ class BuildError(ValueError):
 
 def exercise_id(cell) -> str | None:
     return cell.get("metadata", {}).get("grader", {}).get("exercise")
+
+
+# ---------------------------------------------------------------- transforms: (notebook, name) -> notebook
+
+def drop_hidden_cells(notebook, name):
+    """Cells tagged ``hidden`` never reach students."""
+    notebook.cells = [cell for cell in notebook.cells if HIDDEN_TAG not in cell.get("metadata", {}).get("tags", [])]
+    return notebook
+
+
+def keep_kit_metadata(notebook, name):
+    """Only the metadata the kit needs: widget state, execution times and the like are dropped."""
+    notebook.metadata = {k: v for k, v in notebook.metadata.items() if k in KEPT_NOTEBOOK_METADATA}
+    for cell in notebook.cells:
+        cell.metadata = {k: v for k, v in cell.metadata.items() if k in KEPT_CELL_METADATA}
+    return notebook
+
+
+def stub_solutions(notebook, name):
+    """Replace every solution region of every code cell by a stub that raises NotImplementedError."""
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type == "code":
+            cell.source = strip_solutions(cell.source, exercise_id(cell), f"{name} cell {index} ({cell.get('id')})")
+    return notebook
+
+
+def strip_nbval_markers(notebook, name):
+    """nbval markers only make sense next to the solutions' stored outputs."""
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.source = "\n".join(line for line in cell.source.split("\n") if not line.startswith(NBVAL_MARKER))
+    return notebook
+
+
+def clear_outputs(notebook, name):
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    return notebook
+
+
+def point_links_at_notebooks(notebook, name):
+    """The Colab badge of a student notebook opens the student file, not the solution."""
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            cell.source = cell.source.replace("/solutions/", "/notebooks/")
+    return notebook
+
+
+Transform = Callable[[nbformat.NotebookNode, str], nbformat.NotebookNode]
+STUDENT_PIPELINE: list[Transform] = [drop_hidden_cells, keep_kit_metadata, stub_solutions, strip_nbval_markers,
+                                     clear_outputs, point_links_at_notebooks]
 
 
 def stub_line(indent: str, exercise: str, function: str | None) -> list[str]:
@@ -62,21 +116,8 @@ def strip_solutions(source: str, exercise: str | None, where: str) -> str:
 
 def student_version(solution: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
     notebook = copy.deepcopy(solution)
-    notebook.metadata = {k: v for k, v in notebook.metadata.items() if k in KEPT_NOTEBOOK_METADATA}
-    cells = []
-    for index, cell in enumerate(notebook.cells):
-        if HIDDEN_TAG in cell.get("metadata", {}).get("tags", []):
-            continue
-        cell.metadata = {k: v for k, v in cell.metadata.items() if k in KEPT_CELL_METADATA}
-        if cell.cell_type == "code":
-            source = strip_solutions(cell.source, exercise_id(cell), f"{name} cell {index} ({cell.get('id')})")
-            # nbval markers only make sense next to the solutions' stored outputs
-            cell.source = "\n".join(line for line in source.split("\n") if not line.startswith(NBVAL_MARKER))
-            cell.outputs, cell.execution_count = [], None
-        else:
-            cell.source = cell.source.replace("/solutions/", "/notebooks/")  # Colab badge points at this file
-        cells.append(cell)
-    notebook.cells = cells
+    for transform in STUDENT_PIPELINE:
+        notebook = transform(notebook, name)
     return notebook
 
 
@@ -137,18 +178,3 @@ def build(solutions_dir: Path, notebooks_dir: Path, check: bool = False) -> list
     messages += [f"{extra}: has no source in {solutions_dir}/" for extra in sorted(Path(notebooks_dir).glob("*.ipynb"))
                  if extra.name not in built]
     return messages
-
-
-def execute_in_place(path: Path, cell_timeout: int = 600) -> float:
-    """Run a solution notebook top to bottom and store its outputs canonically. Returns seconds."""
-    import time
-
-    from nbclient import NotebookClient
-
-    notebook = nbformat.read(path, as_version=4)
-    started = time.perf_counter()
-    NotebookClient(notebook, timeout=cell_timeout, kernel_name="python3", record_timing=False,
-                   resources={"metadata": {"path": str(Path(path).parent)}}).execute()
-    seconds = time.perf_counter() - started
-    Path(path).write_text(canonical_json(notebook), encoding="utf-8")
-    return seconds

@@ -2,7 +2,7 @@
 import shutil
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # Copied as they are; grader/hidden/ is left out and solutions/ never goes.
 BUNDLE = ["README.md", "requirements.txt", "pyproject.toml", "notebooks", "datasets", "grader"]
 EXCLUDED = shutil.ignore_patterns("hidden", "__pycache__", "*.pyc", "*.keras", ".ipynb_checkpoints")

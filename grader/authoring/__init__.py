@@ -1,0 +1,1 @@
+"""Instructor tools: build the student notebooks, execute solutions, write the student release."""

@@ -1,0 +1,117 @@
+"""Command line: python -m grader {build,execute,grade,release} ..."""
+import argparse
+import sys
+from pathlib import Path
+
+from grader import reports
+from grader.authoring.build import BuildError, build
+from grader.authoring.execute import execute_in_place
+from grader.authoring.release import release
+from grader.grading.batch import grade_batch, load_results
+from grader.grading.limits import Limits
+from grader.i18n import language
+from grader.reports import summary
+
+
+def parser() -> argparse.ArgumentParser:
+    main_parser = argparse.ArgumentParser(prog="python -m grader", description="Course kit tools.")
+    commands = main_parser.add_subparsers(dest="command", required=True)
+
+    build_cmd = commands.add_parser("build", help="write notebooks/ from solutions/")
+    build_cmd.add_argument("--check", action="store_true",
+                           help="write nothing; exit 1 and name the drifted cells if notebooks/ is out of date")
+    build_cmd.add_argument("--solutions", type=Path, default=Path("solutions"))
+    build_cmd.add_argument("--notebooks", type=Path, default=Path("notebooks"))
+
+    execute_cmd = commands.add_parser("execute", help="run solution notebooks and store their outputs")
+    execute_cmd.add_argument("paths", nargs="+", type=Path)
+    execute_cmd.add_argument("--timeout", type=int, default=600, help="seconds per cell (default 600)")
+
+    defaults = Limits()
+    grade_cmd = commands.add_parser("grade", help="grade submitted notebooks")
+    grade_cmd.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                           help="a submitted .ipynb, or a folder searched recursively")
+    grade_cmd.add_argument("--out", type=Path, required=True, metavar="OUTDIR",
+                           help="where gradebook.csv, feedback/ and results/ go (re-use it to resume)")
+    grade_cmd.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
+    grade_cmd.add_argument("--force", action="store_true", help="regrade submissions already graded")
+    grade_cmd.add_argument("--keep-executed", action="store_true",
+                           help="also keep each notebook as the grader ran it, in OUTDIR/executed/")
+    grade_cmd.add_argument("--format", default="",
+                           help=f"extra exports, comma-separated: {','.join(reports.OPTIONAL)}")
+    grade_cmd.add_argument("--lang", choices=["es", "en"], default=None, help="feedback language (default es)")
+    grade_cmd.add_argument("--cell-timeout", type=float, default=defaults.cell_seconds,
+                           help=f"seconds per cell (default {defaults.cell_seconds:.0f})")
+    grade_cmd.add_argument("--notebook-timeout", type=float, default=defaults.notebook_seconds,
+                           help=f"seconds per notebook (default {defaults.notebook_seconds:.0f})")
+    grade_cmd.add_argument("--exercise-timeout", type=float, default=defaults.exercise_seconds,
+                           help=f"seconds for one exercise's function tests (default {defaults.exercise_seconds:.0f})")
+    grade_cmd.add_argument("--memory-mb", type=int, default=defaults.memory_mb,
+                           help=f"memory limit per process in MB (default {defaults.memory_mb})")
+
+    release_cmd = commands.add_parser("release", help="build the student bundle (no solutions, no hidden tests)")
+    release_cmd.add_argument("--out", type=Path, required=True, metavar="DIR")
+    return main_parser
+
+
+def main(argv=None) -> int:
+    main_parser = parser()
+    args = main_parser.parse_args(argv)
+    if args.command == "build":
+        return build_command(args)
+    if args.command == "execute":
+        for path in args.paths:
+            print(f"{path}: executed in {execute_in_place(path, args.timeout):.1f} s")
+        return 0
+    if args.command == "grade":
+        return grade_command(main_parser, args)
+    try:
+        files = release(args.out)
+    except FileExistsError as error:
+        main_parser.error(str(error))
+    print(f"{args.out}: {len(files)} files (notebooks, grader without hidden tests, README)")
+    return 0
+
+
+def build_command(args) -> int:
+    try:
+        messages = build(args.solutions, args.notebooks, check=args.check)
+    except BuildError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for message in messages:
+        print(message)
+    if not args.check:
+        return 0
+    print("notebooks/ is up to date" if not messages else
+          "notebooks/ has drifted from solutions/: run `python -m grader build`", file=sys.stderr)
+    return 1 if messages else 0
+
+
+def grade_command(main_parser, args) -> int:
+    missing = [str(path) for path in args.paths if not path.exists()]
+    if missing:
+        main_parser.error(f"no such file or folder: {', '.join(missing)}")
+    if args.jobs < 1:
+        main_parser.error("--jobs must be at least 1")
+    formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
+    unknown = set(formats) - set(reports.OPTIONAL)
+    if unknown:
+        main_parser.error(f"unknown --format {', '.join(sorted(unknown))}; choose from {', '.join(reports.OPTIONAL)}")
+    lang = args.lang or language()
+    limits = Limits(cell_seconds=args.cell_timeout, notebook_seconds=args.notebook_timeout,
+                    exercise_seconds=args.exercise_timeout, memory_mb=args.memory_mb)
+    stored = {result.key: result for result in load_results(args.out)}
+
+    def on_result(result):
+        stored[result.key] = result
+        reports.after_each(result, list(stored.values()), args.out, lang)
+
+    results = grade_batch(args.paths, args.out, jobs=args.jobs, force=args.force, limits=limits,
+                          keep_executed=args.keep_executed, on_result=on_result)
+    if not results:
+        print("no submissions found (looked for *.ipynb files)", file=sys.stderr)
+    reports.export_all(results, args.out, lang, formats)
+    print(summary.text(results, lang), file=sys.stderr)
+    print(f"gradebook: {args.out / 'gradebook.csv'}")
+    return 0

@@ -1,0 +1,135 @@
+"""The two kinds of exercise. Each knows how to check itself in the notebook and how to be graded.
+
+A function exercise is judged in two steps, so that the same logic serves the
+notebook and the autograder:
+  * its cases are run against the student's functions (``grader.runner.call``:
+    in the notebook's own process, or in a sandbox during grading);
+  * ``judge`` decides correct / wrong / not attempted from those outcomes only.
+A model exercise judges a trained Keras model: the object in the notebook, or
+the saved file, loaded in safe mode, during grading.
+"""
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from grader.core import Case, Outcome, Status, Verdict
+from grader.i18n import Msg
+from grader.runner import call
+
+CORRECT = Msg("Ejercicio {id}: ¡correcto!", "Exercise {id}: correct!")
+
+
+@dataclass
+class Exercise:
+    id: str
+    assignment: str
+    title: Msg
+    names: tuple[str, ...]   # what the student defines: functions, or the model variable
+    hint: Msg
+    points: int = 1
+
+    def check(self, namespace: dict) -> Verdict:
+        """The verdict in the notebook, from the student's live namespace (public cases only)."""
+        raise NotImplementedError
+
+    def grade(self, workdir: Path, sandbox_verdicts: dict[str, Verdict]) -> Verdict:
+        """The verdict when grading: from the folder the notebook ran in, or the function sandbox's verdicts."""
+        raise NotImplementedError
+
+    def correct(self) -> Verdict:
+        return Verdict(Status.CORRECT, CORRECT.format(id=self.id))
+
+
+@dataclass(kw_only=True)
+class FunctionExercise(Exercise):
+    """``cases()`` lists the calls to make; ``judge_case(case, value)`` says what is wrong, or None."""
+    cases: Callable[[], list[Case]]
+    judge_case: Callable[[Case, Any], Msg | None]
+
+    def run(self, namespace: dict, cases: list[Case]) -> list[Outcome]:
+        outcomes = []
+        for case in cases:
+            record = call(namespace, case.function, case.args)
+            outcomes.append(Outcome(case, record.get("value"), record.get("error_type"), record.get("error_text", "")))
+        return outcomes
+
+    def check(self, namespace: dict) -> Verdict:
+        return self.judge(self.run(namespace, self.cases()))
+
+    def grade(self, workdir: Path, sandbox_verdicts: dict[str, Verdict]) -> Verdict:
+        return sandbox_verdicts[self.id]
+
+    def judge(self, outcomes: list[Outcome]) -> Verdict:
+        """One verdict for all the outcomes; the first mistake found is reported."""
+        if any(o.error_type == "NotImplementedError" for o in outcomes):
+            return Verdict(Status.NOT_ATTEMPTED, Msg(
+                "Ejercicio {id}: aún sin hacer (la función lanza NotImplementedError).",
+                "Exercise {id}: not attempted yet (the function raises NotImplementedError).").format(id=self.id))
+        for outcome in outcomes:
+            case = outcome.case
+            where = Msg(" (en una prueba oculta)", " (in a hidden test)") if case.hidden else Msg.same("")
+            if outcome.error_type == "NameError" and outcome.error_text == case.function:
+                return Verdict(Status.NOT_ATTEMPTED, Msg(
+                    "Ejercicio {id}: no encuentro la función `{name}`. Ejecuta la celda donde la defines "
+                    "(y no cambies su nombre).",
+                    "Exercise {id}: function `{name}` not found. Run the cell that defines it "
+                    "(and keep its name).").format(id=self.id, name=case.function))
+            if outcome.error_type is not None:
+                return Verdict(Status.WRONG, Msg("{call} lanzó {type}: {text}{where}",
+                                                 "{call} raised {type}: {text}{where}").format(
+                    call=case.describe(), type=outcome.error_type, text=outcome.error_text, where=where))
+            try:
+                mistake = self.judge_case(case, outcome.value)
+            except Exception as error:  # a value of an unexpected type must not crash the checker
+                mistake = Msg("devolvió un valor que no se puede comprobar ({type}: {text})",
+                              "returned a value that cannot be checked ({type}: {text})").format(
+                    type=type(error).__name__, text=error)
+            if mistake is not None:
+                return Verdict(Status.WRONG, Msg.same("{call}: {mistake}{where}").format(
+                    call=case.describe(), mistake=mistake, where=where))
+        return self.correct()
+
+
+@dataclass(kw_only=True)
+class ModelExercise(Exercise):
+    """``names[0]`` is a trained Keras model saved as ``model_file``; ``judge_model(model)`` says what is wrong."""
+    model_file: str
+    judge_model: Callable[[Any], Msg | None]
+
+    def check(self, namespace: dict) -> Verdict:
+        return self.judge_object(namespace.get(self.names[0]))
+
+    def grade(self, workdir: Path, sandbox_verdicts: dict[str, Verdict]) -> Verdict:
+        return self.judge_file(workdir)
+
+    def judge_object(self, model) -> Verdict:
+        if model is None:
+            return Verdict(Status.NOT_ATTEMPTED, Msg(
+                "Ejercicio {id}: aún no existe `{name}`. Crea, entrena y guarda el modelo.",
+                "Exercise {id}: `{name}` does not exist yet. Build, train and save the model.").format(
+                id=self.id, name=self.names[0]))
+        try:
+            mistake = self.judge_model(model)
+        except Exception as error:
+            mistake = Msg("no se pudo evaluar el modelo ({type}: {text})",
+                          "the model could not be evaluated ({type}: {text})").format(
+                type=type(error).__name__, text=error)
+        if mistake is not None:
+            return Verdict(Status.WRONG, Msg.same("`{name}`: {mistake}").format(name=self.names[0], mistake=mistake))
+        return self.correct()
+
+    def judge_file(self, folder: Path) -> Verdict:
+        """The verdict on the saved model file, loaded as the grader loads it (safe mode)."""
+        path = folder / self.model_file
+        if not path.is_file():
+            return Verdict(Status.NOT_ATTEMPTED, Msg(
+                "no se encontró el archivo {file}: entrena el modelo y guárdalo con ese nombre",
+                "file {file} not found: train the model and save it under that name").format(file=self.model_file))
+        try:
+            import keras
+            model = keras.saving.load_model(path, safe_mode=True)
+        except Exception as error:
+            return Verdict(Status.WRONG, Msg("no se pudo cargar {file} en modo seguro ({type})",
+                                             "{file} could not be loaded in safe mode ({type})").format(
+                file=self.model_file, type=type(error).__name__))
+        return self.judge_object(model)

@@ -1,0 +1,78 @@
+"""Per-student feedback pages, in Markdown and HTML: points and reason for every exercise."""
+import html
+from pathlib import Path
+
+from grader.core import SubmissionResult
+from grader.grading.files import write_atomically
+from grader.i18n import Msg
+
+LABELS = {
+    "title": Msg("Informe de corrección", "Grading report"),
+    "student": Msg("Estudiante", "Student"),
+    "score": Msg("Puntuación", "Score"),
+    "status": Msg("Estado", "Status"),
+    "exercise": Msg("Ejercicio", "Exercise"),
+    "points": Msg("Puntos", "Points"),
+    "result": Msg("Resultado", "Result"),
+    "reason": Msg("Motivo", "Reason"),
+    "notes": Msg("Incidencias de la ejecución", "Execution notes"),
+}
+
+
+def rows(result: SubmissionResult, lang: str) -> list[tuple[str, str, str, str]]:
+    """(exercise, points, verdict, reason) for every exercise, in ``lang``."""
+    return [(f"{e.id} {e.title.text(lang)}", f"{e.points}/{e.max_points}", e.status.label.text(lang),
+             e.message.text(lang)) for e in result.exercises]
+
+
+def markdown(result: SubmissionResult, lang: str) -> str:
+    label = {key: value.text(lang) for key, value in LABELS.items()}
+    lines = [f"# {label['title']}: {result.assignment}", "",
+             f"- **{label['student']}:** {result.student}",
+             f"- **{label['score']}:** {result.score}/{result.max_score}",
+             f"- **{label['status']}:** {result.status_label.text(lang)}", "",
+             f"| {label['exercise']} | {label['points']} | {label['result']} | {label['reason']} |",
+             "|---|---|---|---|"]
+    lines += [f"| {name} | {points} | {verdict} | {reason.replace('|', '/')} |"
+              for name, points, verdict, reason in rows(result, lang)]
+    if result.notes:
+        lines += ["", f"## {label['notes']}", ""] + [f"- {note.message.text(lang)}" for note in result.notes]
+    return "\n".join(lines) + "\n"
+
+
+def page(result: SubmissionResult, lang: str) -> str:
+    label = {key: html.escape(value.text(lang)) for key, value in LABELS.items()}
+    escape = html.escape
+    table = "\n".join(
+        f"<tr class='{escape(e.status.value)}'><td>{escape(name)}</td><td>{escape(points)}</td>"
+        f"<td>{escape(verdict)}</td><td>{escape(reason)}</td></tr>"
+        for e, (name, points, verdict, reason) in zip(result.exercises, rows(result, lang)))
+    notes = "".join(f"<li>{escape(note.message.text(lang))}</li>" for note in result.notes)
+    notes = f"<h2>{label['notes']}</h2><ul>{notes}</ul>" if notes else ""
+    return f"""<!DOCTYPE html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{label['title']}: {escape(result.assignment)}</title>
+<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}table{{border-collapse:collapse;width:100%}}
+td,th{{border:1px solid #ccc;padding:.4em;text-align:left;vertical-align:top}}
+tr.correct td:nth-child(3){{color:#1a7f37}}tr.wrong td:nth-child(3){{color:#cf222e}}</style></head><body>
+<h1>{label['title']}: {escape(result.assignment)}</h1>
+<p><b>{label['student']}:</b> {escape(result.student)}<br>
+<b>{label['score']}:</b> {result.score}/{result.max_score}<br>
+<b>{label['status']}:</b> {escape(result.status_label.text(lang))}</p>
+<table><tr><th>{label['exercise']}</th><th>{label['points']}</th><th>{label['result']}</th>
+<th>{label['reason']}</th></tr>
+{table}
+</table>
+{notes}
+</body></html>
+"""
+
+
+def write(result: SubmissionResult, outdir: Path, lang: str) -> None:
+    folder = outdir / "feedback"
+    write_atomically(folder / f"{result.key}.md", markdown(result, lang))
+    write_atomically(folder / f"{result.key}.html", page(result, lang))
+
+
+def export(results: list[SubmissionResult], outdir: Path, lang: str) -> None:
+    for result in results:
+        write(result, outdir, lang)

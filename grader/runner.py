@@ -1,0 +1,129 @@
+"""Call a submission's functions on test cases and write back plain data.
+
+This is the only grader code that runs next to student code during grading, so
+it imports nothing from the grader: the sandbox copies this file alone into its
+folder and runs it there. The in-notebook checks use ``call`` too, so a case is
+run the same way in both places.
+
+Usage: python runner.py FOLDER [EXERCISE_ID...], where FOLDER holds
+definitions.json (source snippets), cases.json and cases.npz (per exercise, the
+function to call and its arguments). For each exercise (all, or those named) it
+writes <id>.json and <id>.npz, and records the exercise it is working on in the
+file ``progress``.
+"""
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+PROGRESS_FILE = "progress"
+ERROR_TEXT_LIMIT = 200
+ERROR_TYPE_LIMIT = 40
+
+
+def call(namespace: dict, function_name: str, args: tuple) -> dict:
+    """Run one case: {"value": ...} or {"error_type": ..., "error_text": ...}.
+
+    Array arguments are copied, so a function that modifies its inputs in place
+    cannot change what the judge sees.
+    """
+    function = namespace.get(function_name)
+    if not callable(function):
+        return {"error_type": "NameError", "error_text": function_name}
+    args = tuple(np.array(arg, copy=True) if isinstance(arg, np.ndarray) else arg for arg in args)
+    try:
+        return {"value": function(*args)}
+    except Exception as error:  # student code may raise anything
+        return {"error_type": type(error).__name__[:ERROR_TYPE_LIMIT], "error_text": str(error)[:ERROR_TEXT_LIMIT]}
+
+
+def load_definitions(snippets: list[str]) -> dict:
+    """Run the extracted snippets in a fresh namespace, each on its own."""
+    namespace = {"__name__": "__submission__"}
+    for snippet in snippets:
+        try:
+            exec(compile(snippet, "<submission>", "exec"), namespace)
+        except Exception:  # a broken import or decorator only loses what depends on it
+            pass
+    return namespace
+
+
+# ---------------------------------------------------------------- plain-data encoding
+
+def encode(value, arrays: dict, folder: Path, key: str):
+    """A value as JSON plus arrays; Keras models as .keras files; anything else is refused."""
+    if value is None:
+        return {"none": True}
+    if isinstance(value, str):
+        return {"str": value}
+    if isinstance(value, bool):
+        return {"bool": value}
+    if isinstance(value, int):
+        return {"int": value}
+    if isinstance(value, float):
+        return {"float": value}
+    if isinstance(value, (tuple, list)):
+        return {type(value).__name__: [encode(item, arrays, folder, f"{key}_{i}") for i, item in enumerate(value)]}
+    if hasattr(value, "save") and hasattr(value, "count_params"):  # a Keras model
+        path = folder / f"{key}.keras"
+        value.save(path)
+        return {"model": path.name}
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"tipo no admitido en la salida: {type(value).__name__}")
+    arrays[key] = array
+    return {"array": key}
+
+
+def decode(encoded: dict, arrays, load_model=None):
+    """Inverse of encode, without pickle; models are opened only through the given ``load_model``."""
+    if "none" in encoded:
+        return None
+    for name, kind in (("str", str), ("bool", bool), ("int", int), ("float", float)):
+        if name in encoded:
+            return kind(encoded[name])
+    if "tuple" in encoded:
+        return tuple(decode(item, arrays, load_model) for item in encoded["tuple"])
+    if "list" in encoded:
+        return [decode(item, arrays, load_model) for item in encoded["list"]]
+    if "model" in encoded:
+        if load_model is None:
+            raise TypeError("a model is not an accepted input")
+        return load_model(Path(encoded["model"]).name)
+    array = arrays[encoded["array"]]
+    return array[()] if array.ndim == 0 else array
+
+
+def write_json(path: Path, data) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(data))
+    os.replace(temporary, path)
+
+
+# ---------------------------------------------------------------- entry point
+
+def run(folder: Path, exercise_ids: list[str]) -> None:
+    namespace = load_definitions(json.loads((folder / "definitions.json").read_text()))
+    cases = json.loads((folder / "cases.json").read_text())
+    with np.load(folder / "cases.npz", allow_pickle=False) as npz:
+        inputs = {key: npz[key] for key in npz.files}
+    for exercise_id in exercise_ids or list(cases):
+        calls = cases[exercise_id]
+        (folder / PROGRESS_FILE).write_text(exercise_id)
+        records, arrays = [], {}
+        for number, (function_name, encoded_args) in enumerate(calls):
+            record = call(namespace, function_name, decode(encoded_args, inputs))
+            if "value" in record:
+                try:
+                    record["value"] = encode(record["value"], arrays, folder, f"e{exercise_id}_c{number}")
+                except Exception as error:
+                    record = {"error_type": "TypeError", "error_text": str(error)[:ERROR_TEXT_LIMIT]}
+            records.append(record)
+        np.savez(folder / f"{exercise_id}.npz", **arrays)
+        write_json(folder / f"{exercise_id}.json", records)
+
+
+if __name__ == "__main__":
+    run(Path(sys.argv[1]), sys.argv[2:])

@@ -1,0 +1,115 @@
+"""Helpers shared by the test modules (fixtures live in conftest.py)."""
+import csv
+import functools
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+from grader.authoring import build
+from grader.core import Status
+from grader.exercises.base import FunctionExercise
+from grader.exercises.registry import exercises_for, get_exercise
+from grader.grading.extract import extract_definitions
+from grader.runner import load_definitions
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = ROOT / "solutions"
+NOTEBOOKS = ROOT / "notebooks"
+ASSIGNMENTS = sorted(path.stem for path in SOLUTIONS.glob("*.ipynb"))
+NB01 = "01_perceptron_or_xor"
+
+
+# ---------------------------------------------------------------- notebooks and their functions
+
+@functools.cache
+def definitions_of(path: Path) -> dict:
+    """The notebook's functions as the autograder sees them: its imports, defs and literal
+    constants, run in a fresh namespace (grader.grading.extract + grader.runner)."""
+    return load_definitions(extract_definitions(nbformat.read(path, as_version=4))[0])
+
+
+def solution_namespace(assignment: str) -> dict:
+    return definitions_of(SOLUTIONS / f"{assignment}.ipynb")
+
+
+def exec_notebook_cells(path: Path, predicate) -> dict:
+    """Run the selected code cells of a notebook in one namespace, in order, and return it."""
+    namespace = {"__name__": "__notebook__"}
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type == "code" and predicate(cell):
+            exec(compile(cell.source, f"{path.name}:{cell.get('id')}", "exec"), namespace)
+    return namespace
+
+
+def verdict(exercise_id: str, namespace: dict, **overrides):
+    """Public-check verdict, optionally with some functions replaced by (wrong) versions."""
+    return get_exercise(exercise_id).check({**namespace, **overrides})
+
+
+def function_exercises(assignment: str) -> list[FunctionExercise]:
+    return [e for e in exercises_for(assignment) if isinstance(e, FunctionExercise)]
+
+
+def assert_wrong_answer(exercise_id: str, namespace: dict, name: str, wrong, reason: str) -> None:
+    """A plausible wrong answer fails the public check, with a reason that names the mistake."""
+    result = verdict(exercise_id, namespace, **{name: wrong})
+    assert result.status == Status.WRONG, str(result.message)
+    assert reason in result.message.es, result.message.es
+
+
+def wrong_answer_ids(wrong_answers) -> list[str]:
+    return [f"{row[0]}-{row[2].__name__}" for row in wrong_answers]
+
+
+def solution_regions(notebook) -> list[list[str]]:
+    """The code lines (stripped, no comments or blanks) of every solution region."""
+    regions, current = [], None
+    for cell in notebook.cells:
+        for line in cell.source.split("\n"):
+            if line.strip() == build.BEGIN:
+                current = []
+            elif line.strip() == build.END:
+                regions.append(current)
+                current = None
+            elif current is not None and line.strip() and not line.strip().startswith("#"):
+                current.append(line.strip())
+    return [region for region in regions if region]
+
+
+# ---------------------------------------------------------------- building submissions
+
+def cell_index(notebook, cell_id):
+    return next(i for i, cell in enumerate(notebook.cells) if cell.get("id") == cell_id)
+
+
+def read(folder: Path, assignment: str = NB01):
+    return nbformat.read(folder / f"{assignment}.ipynb", as_version=4)
+
+
+def with_cell_after(notebook, cell_id, source):
+    notebook.cells.insert(cell_index(notebook, cell_id) + 1, nbformat.v4.new_code_cell(source))
+    return notebook
+
+
+def replace_in_cell(notebook, cell_id, old, new):
+    cell = notebook.cells[cell_index(notebook, cell_id)]
+    assert old in cell.source
+    cell.source = cell.source.replace(old, new)
+    return notebook
+
+
+# ---------------------------------------------------------------- the command line
+
+def grade(*args, check=True):
+    result = subprocess.run([sys.executable, "-m", "grader", "grade", *map(str, args)],
+                            capture_output=True, text=True, cwd=ROOT, stdin=subprocess.DEVNULL)
+    if check:
+        assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def read_gradebook(outdir: Path) -> dict:
+    with open(outdir / "gradebook.csv", newline="", encoding="utf-8") as handle:
+        return {(row["student"], row["assignment"]): row for row in csv.DictReader(handle)}

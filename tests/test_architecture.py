@@ -1,0 +1,104 @@
+"""Imports flow one way through the grader package: no cycles, and no module imports a layer above its own."""
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "grader"
+# Lowest first. A module may import its own layer or lower ones; modules in the same layer must not form cycles.
+LAYERS = [
+    {"grader.runner", "grader.i18n"},
+    {"grader.compare", "grader.data"},
+    {"grader.core"},
+    {"grader.exercises"},
+    {"grader.hidden", "grader.notebook"},
+    {"grader.grading", "grader.authoring"},
+    {"grader.reports"},
+    {"grader.cli", "grader.__main__", "grader"},
+]
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Every module's grader imports, function-local ones included, resolved to modules."""
+    modules = {module_name(path): path for path in PACKAGE.rglob("*.py")}
+    graph = {}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                candidates = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = ".".join(package.split(".")[:len(package.split(".")) - node.level + 1]) if node.level else ""
+                module = ".".join(filter(None, [base, node.module]))
+                candidates = [module] + [f"{module}.{alias.name}" for alias in node.names]
+            else:
+                continue
+            for candidate in candidates:
+                while candidate and candidate not in modules:
+                    candidate = candidate.rpartition(".")[0]
+                if candidate and candidate != name and not name.startswith(candidate + "."):
+                    targets.add(candidate)
+        graph[name] = targets
+    return graph
+
+
+def layer_of(module: str) -> int:
+    for rank, layer in enumerate(LAYERS):
+        if any(module == top or module.startswith(top + ".") for top in layer if top != "grader"):
+            return rank
+    assert module == "grader", f"{module} belongs to no layer: add it to LAYERS"
+    return len(LAYERS) - 1
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+    def visit(node):
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in graph[node]:
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in graph:
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_the_import_graph_has_no_cycles():
+    assert cycles(import_graph()) == []
+
+
+def test_no_module_imports_a_higher_layer():
+    upward = [(module, target) for module, targets in import_graph().items() for target in targets
+              if layer_of(target) > layer_of(module)]
+    assert upward == []
+
+
+def test_the_checker_finds_a_cycle():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_the_runner_imports_nothing_from_the_grader():
+    # The sandbox copies runner.py alone next to the student's code.
+    assert import_graph()["grader.runner"] == set()

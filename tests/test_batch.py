@@ -1,0 +1,46 @@
+"""grader.grading.batch: who and what each file is, and what counts as already graded."""
+import json
+
+import nbformat
+
+from grader.core import Incident, SubmissionResult
+from grader.grading.batch import content_hash, discover, is_graded, load_results
+from grader.grading.limits import Limits
+from helpers import NB01, NOTEBOOKS, read
+
+
+def write(path, notebook=None):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook or read(NOTEBOOKS), path)
+    return path
+
+
+def test_students_and_assignments_come_from_folders_metadata_and_file_names(tmp_path):
+    write(tmp_path / "entregas" / "ana" / f"{NB01}.ipynb")
+    write(tmp_path / "entregas" / "ana" / "sub" / "renamed.ipynb")          # metadata names the assignment
+    write(tmp_path / "entregas" / "ben.ipynb")
+    (tmp_path / "entregas" / "eva.ipynb").write_text("{broken")
+    unknown = nbformat.v4.new_notebook()
+    write(tmp_path / "entregas" / "zoe.ipynb", unknown)
+    found = {(s.student, s.assignment, s.key, s.incident) for s in discover([tmp_path / "entregas"])}
+    assert found == {("ana", NB01, f"ana__{NB01}", None), ("ana", NB01, f"ana__{NB01}__2", None),
+                     ("ben", NB01, f"ben__{NB01}", None), ("eva", None, "eva__eva", Incident.INVALID_NOTEBOOK),
+                     ("zoe", None, "zoe__zoe", Incident.UNKNOWN_ASSIGNMENT)}
+
+
+def test_a_folder_of_one_students_notebooks_is_that_student(tmp_path):
+    write(tmp_path / "ana" / f"{NB01}.ipynb")
+    assert [(s.student, s.assignment) for s in discover([tmp_path / "ana"])] == [("ana", NB01)]
+
+
+def test_only_a_stored_result_with_the_same_hash_counts_as_graded(tmp_path):
+    path = write(tmp_path / "ana" / f"{NB01}.ipynb")
+    digest = content_hash(path, "grader", Limits())
+    assert digest != content_hash(path, "grader", Limits(cell_seconds=1)) != content_hash(path, "other", Limits())
+    (tmp_path / "out" / "results").mkdir(parents=True)
+    stored = SubmissionResult("ana", NB01, str(path), hash=digest, key="ana")
+    (tmp_path / "out" / "results" / "ana.json").write_text(json.dumps(stored.to_json()))
+    (tmp_path / "out" / "results" / "bad.json").write_text("[1, 2]")
+    assert is_graded(tmp_path / "out", "ana", digest) and not is_graded(tmp_path / "out", "ana", "x")
+    assert not is_graded(tmp_path / "out", "bad", digest)
+    assert [r.student for r in load_results(tmp_path / "out")] == ["ana"]

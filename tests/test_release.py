@@ -1,0 +1,64 @@
+"""`python -m grader release`: the student bundle has no solution and no hidden case, and works."""
+import os
+import subprocess
+import sys
+
+import nbformat
+
+from grader.exercises.registry import all_exercises
+from helpers import NOTEBOOKS, ROOT, SOLUTIONS, solution_regions
+
+
+def test_release_bundle_has_no_solutions_and_no_hidden_cases(tmp_path):
+    bundle = tmp_path / "bundle"
+    result = subprocess.run([sys.executable, "-m", "grader", "release", "--out", str(bundle)],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    files = [path for path in bundle.rglob("*") if path.is_file()]
+    assert not (bundle / "solutions").exists() and not (bundle / "grader" / "hidden").exists()
+    assert {path.name for path in (bundle / "notebooks").glob("*.ipynb")} == \
+           {path.name for path in NOTEBOOKS.glob("*.ipynb")}
+
+    # The package is the repository's own, minus hidden/: nothing else rides along.
+    for path in (bundle / "grader").rglob("*.py"):
+        assert path.read_bytes() == (ROOT / path.relative_to(bundle)).read_bytes()
+
+    # No solution region in what students read, nor in the exercise checks they get (hints included):
+    # a region counts as leaked when most of its lines are found in one file, even inside a string.
+    def found_in(line, text):
+        code = line.removeprefix("return ").split("  #")[0].strip()
+        return len(code) >= 25 and code in text
+
+    regions = [region for p in SOLUTIONS.glob("*.ipynb") for region in solution_regions(nbformat.read(p, as_version=4))]
+    hidden_sources = [p.read_text(encoding="utf-8") for p in (ROOT / "grader" / "hidden").glob("nb*.py")]
+    readable = [path for path in files if path.suffix in (".ipynb", ".md", ".csv", ".txt")
+                or path.parent.name == "exercises"]
+    assert len(readable) > len(list(NOTEBOOKS.glob("*.ipynb")))
+    for path in readable:
+        text = path.read_text(encoding="utf-8", errors="ignore")
+        for region in regions:
+            found = [line for line in region if found_in(line, text)]
+            assert len(found) * 2 <= len(region) or not found, f"{path} contains solution code: {region}"
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="ignore")
+        assert not any(source in text for source in hidden_sources), f"{path} contains hidden cases"
+
+    # The bundled package works: every exercise is there, and no hidden case can be imported.
+    probe = ("import sys\n"
+             # this checkout's own editable install would otherwise answer for grader.* modules
+             "sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in getattr(f, '__module__', '')]\n"
+             "import grader\n"
+             "from grader.exercises.registry import all_exercises\n"
+             "assert grader.__file__.startswith(sys.argv[1]), grader.__file__\n"
+             "try:\n"
+             "    import grader.hidden\n"
+             "    print('hidden importable')\n"
+             "except ImportError:\n"
+             "    print(len(all_exercises()))\n")
+    output = subprocess.run([sys.executable, "-c", probe, str(bundle)], capture_output=True, text=True, cwd=bundle,
+                            env={**os.environ, "PYTHONPATH": str(bundle)})
+    assert output.stdout.split() == [str(len(all_exercises()))], output.stdout + output.stderr
+
+    again = subprocess.run([sys.executable, "-m", "grader", "release", "--out", str(bundle)],
+                           capture_output=True, text=True, cwd=ROOT)
+    assert again.returncode == 2 and "not empty" in again.stderr

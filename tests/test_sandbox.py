@@ -1,0 +1,67 @@
+"""grader.runner and grader.grading.sandbox: student functions run apart and return data only."""
+import numpy as np
+import pytest
+
+from grader import runner
+from grader.core import Status
+from grader.exercises.registry import get_exercise
+from grader.grading.extract import extract_definitions
+from grader.grading.limits import Limits
+from grader.grading.sandbox import run_function_exercises
+from helpers import SOLUTIONS, read
+
+STEP = "import numpy as np\ndef step(z):\n    return np.where(np.asarray(z) >= 0, 1.0, 0.0)"
+
+
+def test_encoding_round_trips_plain_data_exactly(tmp_path):
+    value = (np.arange(6.0).reshape(2, 3), [1, 2.5, True, "x", None], np.int64(7), ())
+    arrays = {}
+    encoded = runner.encode(value, arrays, tmp_path, "k")
+    decoded = runner.decode(encoded, arrays)
+    assert np.array_equal(decoded[0], value[0]) and decoded[1] == [1, 2.5, True, "x", None]
+    assert type(decoded[1][0]) is int and decoded[2] == 7 and decoded[3] == ()
+
+
+def test_encoding_refuses_objects_and_decoding_refuses_models(tmp_path):
+    with pytest.raises(TypeError):
+        runner.encode(object(), {}, tmp_path, "k")
+    with pytest.raises(TypeError):
+        runner.decode({"model": "x.keras"}, {})
+
+
+def test_call_reports_missing_functions_and_exceptions_and_copies_inputs():
+    def mutate(z):
+        z[...] = 0
+        raise ValueError("x" * 500)
+
+    z = np.ones(3)
+    record = runner.call({"f": mutate}, "f", (z,))
+    assert record["error_type"] == "ValueError" and len(record["error_text"]) == runner.ERROR_TEXT_LIMIT
+    assert z.tolist() == [1, 1, 1]
+    assert runner.call({}, "g", ()) == {"error_type": "NameError", "error_text": "g"}
+
+
+def test_only_definitions_are_extracted():
+    notebook = read(SOLUTIONS)
+    snippets, problems = extract_definitions(notebook)
+    assert problems == [] and any(s.startswith("def step(") for s in snippets)
+    assert not any("fit(" in s and not s.startswith(("def", "class")) for s in snippets)
+
+
+@pytest.mark.parametrize("source, status", [
+    (STEP, Status.CORRECT),
+    ("def step(z):\n    raise NotImplementedError", Status.NOT_ATTEMPTED),
+    ("import os\ndef step(z):\n    os._exit(3)", Status.CRASHED),
+    ("def step(z):\n    while True:\n        pass", Status.TIMEOUT),
+])
+def test_sandbox_verdicts(tmp_path, source, status):
+    exercise = get_exercise("1.1")
+    verdicts = run_function_exercises([source], [exercise], tmp_path / "sandbox", Limits(exercise_seconds=5))
+    assert verdicts["1.1"].status == status, verdicts["1.1"].message.es
+
+
+def test_a_crash_costs_only_the_exercise_that_was_running(tmp_path):
+    exercises = [get_exercise("1.1"), get_exercise("1.7")]
+    source = STEP + "\nimport os\ndef collapse_linear_layers(W1, b1, W2, b2):\n    os._exit(3)"
+    verdicts = run_function_exercises([source], exercises, tmp_path / "sandbox", Limits())
+    assert verdicts["1.1"].status == Status.CORRECT and verdicts["1.7"].status == Status.CRASHED
