@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 from grader import reports
+from grader.authoring import expected
 from grader.authoring.build import BuildError, build
 from grader.authoring.execute import execute_in_place
 from grader.authoring.release import release
@@ -17,7 +18,7 @@ def parser() -> argparse.ArgumentParser:
     main_parser = argparse.ArgumentParser(prog="python -m grader", description="Course kit tools.")
     commands = main_parser.add_subparsers(dest="command", required=True)
 
-    build_cmd = commands.add_parser("build", help="write notebooks/ from solutions/")
+    build_cmd = commands.add_parser("build", help="write notebooks/ from solutions/, and the public cases' answers")
     build_cmd.add_argument("--check", action="store_true",
                            help="write nothing; exit 1 and name the drifted cells if notebooks/ is out of date")
     build_cmd.add_argument("--solutions", type=Path, default=Path("solutions"))
@@ -76,6 +77,7 @@ def main(argv=None) -> int:
 def build_command(args) -> int:
     try:
         messages = build(args.solutions, args.notebooks, check=args.check)
+        messages += expected.write_or_check(check=args.check)
     except BuildError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -83,8 +85,8 @@ def build_command(args) -> int:
         print(message)
     if not args.check:
         return 0
-    print("notebooks/ is up to date" if not messages else
-          "notebooks/ has drifted from solutions/: run `python -m grader build`", file=sys.stderr)
+    print("notebooks/ and the public answers are up to date" if not messages else
+          "notebooks/ or the public answers have drifted: run `python -m grader build`", file=sys.stderr)
     return 1 if messages else 0
 
 

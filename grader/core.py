@@ -67,10 +67,16 @@ ROW_LABELS = {
 
 @dataclass
 class Case:
-    """Call ``function(*args)``; ``hidden`` cases only run in the autograder."""
+    """Call ``function(*args)``; ``hidden`` cases only run in the autograder.
+
+    ``expected`` is the reference's answer, as data: for public cases it ships with the
+    package (grader/resources/expected/), for every case the grader computes it with the
+    grading-only reference (grader/hidden/). Judges read it; they never compute it.
+    """
     function: str
     args: tuple
     hidden: bool = False
+    expected: Any = field(default=None, compare=False, repr=False)
 
     def describe(self) -> str:
         if self.hidden:  # say which function failed, never the hidden inputs

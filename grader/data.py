@@ -12,12 +12,15 @@ package, so a regular (non-editable) install finds them too.
 import csv
 import gzip
 import hashlib
+import json
 import os
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
+
+from grader import runner
 
 DATASETS_ENV = "COURSE_DATASETS_DIR"
 
@@ -56,6 +59,23 @@ def load_fruit() -> tuple[np.ndarray, np.ndarray]:
     X = np.array([[float(row["weight_g"]), float(row["roughness"])] for row in rows])
     y = np.array([float(row["label"]) for row in rows])
     return X, y
+
+
+# The reference's answers to the public cases, as data: written by `python -m grader build` from the
+# grading-only references, so the in-notebook checks need no reference code.
+EXPECTED_DIR = Path(str(resources.files("grader") / "resources" / "expected"))
+
+
+@cache
+def load_expected(assignment: str) -> dict[str, list]:
+    """{exercise id: [expected answer of each public case, in order]} for one assignment ({} if none)."""
+    path = EXPECTED_DIR / f"{assignment}.json"
+    if not path.is_file():
+        return {}
+    with np.load(path.with_suffix(".npz"), allow_pickle=False) as npz:
+        arrays = {key: npz[key] for key in npz.files}
+    return {exercise_id: [runner.decode(item, arrays) for item in items]
+            for exercise_id, items in json.loads(path.read_text(encoding="utf-8")).items()}
 
 
 class DatasetNotFoundError(FileNotFoundError):

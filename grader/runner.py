@@ -7,7 +7,8 @@ run the same way in both places.
 
 Usage: python runner.py FOLDER [EXERCISE_ID...], where FOLDER holds
 definitions.json (source snippets), cases.json and cases.npz (per exercise, the
-function to call and its arguments). For each exercise (all, or those named) it
+calls to make, each a function name and its arguments, and the reference functions
+that replace the student's own for that exercise). For each exercise (all, or those named) it
 writes <id>.json and <id>.npz, and records the exercise it is working on in the
 file ``progress``.
 """
@@ -105,15 +106,18 @@ def write_json(path: Path, data) -> None:
 # ---------------------------------------------------------------- entry point
 
 def run(folder: Path, exercise_ids: list[str]) -> None:
-    namespace = load_definitions(json.loads((folder / "definitions.json").read_text()))
-    cases = json.loads((folder / "cases.json").read_text())
+    definitions = json.loads((folder / "definitions.json").read_text())
+    shared = load_definitions(definitions)
+    exercises = json.loads((folder / "cases.json").read_text())
     with np.load(folder / "cases.npz", allow_pickle=False) as npz:
         inputs = {key: npz[key] for key in npz.files}
-    for exercise_id in exercise_ids or list(cases):
-        calls = cases[exercise_id]
+    for exercise_id in exercise_ids or list(exercises):
+        exercise = exercises[exercise_id]
         (folder / PROGRESS_FILE).write_text(exercise_id)
+        # reference functions defined after the student's own, so the student's functions call them
+        namespace = load_definitions(definitions + exercise["overrides"]) if exercise["overrides"] else shared
         records, arrays = [], {}
-        for number, (function_name, encoded_args) in enumerate(calls):
+        for number, (function_name, encoded_args) in enumerate(exercise["calls"]):
             record = call(namespace, function_name, decode(encoded_args, inputs))
             if "value" in record:
                 try:

@@ -1,8 +1,10 @@
 """Helpers shared by the test modules (fixtures live in conftest.py)."""
 import csv
 import functools
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -12,6 +14,8 @@ from grader.core import Status
 from grader.exercises.base import FunctionExercise
 from grader.exercises.registry import exercises_for, get_exercise
 from grader.grading.extract import extract_definitions
+from grader.grading.sandbox import all_cases
+from grader.hidden import hidden_cases, with_expected
 from grader.runner import load_definitions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,6 +50,27 @@ def exec_notebook_cells(path: Path, predicate) -> dict:
 def verdict(exercise_id: str, namespace: dict, **overrides):
     """Public-check verdict, optionally with some functions replaced by (wrong) versions."""
     return get_exercise(exercise_id).check({**namespace, **overrides})
+
+
+def model_verdict(exercise_id: str, model, save: bool = True):
+    """The in-notebook verdict of a model exercise, in a fresh folder where ``model`` is saved (if ``save``)."""
+    exercise = get_exercise(exercise_id)
+    previous = os.getcwd()
+    with tempfile.TemporaryDirectory() as folder:
+        os.chdir(folder)
+        try:
+            if model is not None and save:
+                model.save(exercise.model_file)
+            return exercise.check({} if model is None else {exercise.names[0]: model})
+        finally:
+            os.chdir(previous)
+
+
+def graded_verdict(exercise_id: str, namespace: dict, hidden_only: bool = False, **overrides):
+    """The verdict the grader gives: public and hidden cases (or hidden only), with the references' answers."""
+    exercise = get_exercise(exercise_id)
+    cases = with_expected(exercise_id, hidden_cases(exercise_id)) if hidden_only else all_cases(exercise)
+    return exercise.judge(exercise.run({**namespace, **overrides}, cases))
 
 
 def function_exercises(assignment: str) -> list[FunctionExercise]:

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import nbformat
+import numpy as np
 import pytest
 
 from grader.authoring import build
@@ -138,3 +139,15 @@ def test_corrupt_solution_notebook_is_a_clear_error(tmp_path):
                              "--notebooks", str(tmp_path / "out")], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 2
     assert "broken.ipynb: not a readable notebook" in result.stderr
+
+
+def test_check_finds_public_answers_that_differ_from_the_reference(tmp_path):
+    from grader.authoring import expected
+    assert expected.write_or_check(tmp_path) == [] and expected.write_or_check(tmp_path, check=True) == []
+    stored = next(path for path in sorted(tmp_path.glob("*.npz")) if len(np.load(path).files))
+    arrays = dict(np.load(stored))
+    first = sorted(arrays)[0]
+    arrays[first] = arrays[first] + 1
+    np.savez(stored, **arrays)
+    messages = expected.write_or_check(tmp_path, check=True)
+    assert messages and "differ from its reference" in messages[0]

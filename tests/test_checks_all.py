@@ -6,7 +6,7 @@ import pytest
 from grader.core import Status
 from grader.exercises.registry import exercises_for
 from grader.hidden import hidden_cases
-from helpers import ASSIGNMENTS, NOTEBOOKS, SOLUTIONS, definitions_of, function_exercises
+from helpers import ASSIGNMENTS, NOTEBOOKS, SOLUTIONS, definitions_of, function_exercises, graded_verdict
 
 FUNCTION_EXERCISES = [(a, e) for a in ASSIGNMENTS for e in function_exercises(a)]
 IDS = [exercise.id for _, exercise in FUNCTION_EXERCISES]
@@ -21,7 +21,7 @@ def test_solution_passes_public_and_hidden_cases(assignment, exercise):
     namespace = definitions_of(SOLUTIONS / f"{assignment}.ipynb")
     hidden = hidden_cases(exercise.id)
     assert hidden and all(case.hidden for case in hidden), "every function exercise needs hidden cases"
-    result = exercise.judge(exercise.run(namespace, exercise.cases() + hidden))
+    result = graded_verdict(exercise.id, namespace)
     assert result.status == Status.CORRECT, str(result.message)
 
 

@@ -3,7 +3,7 @@ untouched notebook are covered for every notebook by test_checks_all.py)."""
 import numpy as np
 import pytest
 
-from helpers import SOLUTIONS, assert_wrong_answer, definitions_of, function_exercises, verdict, wrong_answer_ids
+from helpers import SOLUTIONS, assert_wrong_answer, definitions_of, function_exercises, model_verdict, verdict, wrong_answer_ids
 from grader.core import Status
 
 NAME = "01_perceptron_or_xor.ipynb"
@@ -135,24 +135,24 @@ def keras_gate_data(solution_namespace):
 def test_model_checks(keras_gate_data, solution_namespace):
     keras, X = keras_gate_data
     layers = keras.layers
-    assert verdict("1.8", {}).status == Status.NOT_ATTEMPTED
+    assert model_verdict("1.8", None).status == Status.NOT_ATTEMPTED
 
     keras.utils.set_random_seed(0)
     two_layers = keras.Sequential([keras.Input((2,)), layers.Dense(2), layers.Dense(1, activation="sigmoid")])
-    result = verdict("1.8", {"or_model": two_layers})
+    result = model_verdict("1.8", two_layers)
     assert result.status == Status.WRONG and "3 parámetros" in result.message.es
 
     untrained = keras.Sequential([keras.Input((2,)), layers.Dense(1, activation="sigmoid")])
     untrained.layers[0].set_weights([np.array([[-1.0], [-1.0]]), np.array([0.5])])  # predicts NOR, not OR
-    result = verdict("1.8", {"or_model": untrained})
+    result = model_verdict("1.8", untrained)
     assert result.status == Status.WRONG and "acierta 0/4" in result.message.es
 
     single = keras.Sequential([keras.Input((2,)), layers.Dense(1, activation="sigmoid")])
-    result = verdict("1.9", {"xor_model": single})
+    result = model_verdict("1.9", single)
     assert result.status == Status.WRONG and "capa oculta" in result.message.es
 
     linear_hidden = keras.Sequential([keras.Input((2,)), layers.Dense(8), layers.Dense(1, activation="sigmoid")])
-    result = verdict("1.9", {"xor_model": linear_hidden})
+    result = model_verdict("1.9", linear_hidden)
     assert result.status == Status.WRONG and "no lineal" in result.message.es
 
     # A hand-made XOR network (two step-like tanh units) must pass: checks test behaviour, not recipes.
@@ -160,4 +160,4 @@ def test_model_checks(keras_gate_data, solution_namespace):
                                     layers.Dense(1, activation="sigmoid")])
     xor_by_hand.layers[0].set_weights([np.array([[20.0, -20.0], [20.0, -20.0]]), np.array([-10.0, 30.0])])
     xor_by_hand.layers[1].set_weights([np.array([[20.0], [20.0]]), np.array([-30.0])])
-    assert verdict("1.9", {"xor_model": xor_by_hand}).status == Status.CORRECT
+    assert model_verdict("1.9", xor_by_hand).status == Status.CORRECT

@@ -8,7 +8,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from helpers import ROOT, SOLUTIONS, assert_wrong_answer, definitions_of, exec_notebook_cells, function_exercises, verdict, wrong_answer_ids
+from helpers import ROOT, SOLUTIONS, assert_wrong_answer, definitions_of, exec_notebook_cells, function_exercises, model_verdict, verdict, wrong_answer_ids
 from grader.core import Status
 from grader.data import FRUIT_CSV, load_fruit
 from grader.exercises import nb02
@@ -177,23 +177,23 @@ def test_messages_switch_to_english(english, solution_namespace):
 def test_model_check():
     import keras
     from keras import layers
-    assert verdict("2.4", {}).status == Status.NOT_ATTEMPTED
+    assert model_verdict("2.4", None).status == Status.NOT_ATTEMPTED
 
     keras.utils.set_random_seed(0)
     hidden = keras.Sequential([keras.Input((2,)), layers.Dense(4), layers.Dense(1, activation="sigmoid")])
-    result = verdict("2.4", {"fruit_model": hidden})
+    result = model_verdict("2.4", hidden)
     assert result.status == Status.WRONG and "3 parámetros" in result.message.es
 
     linear = keras.Sequential([keras.Input((2,)), layers.Dense(1)])
-    result = verdict("2.4", {"fruit_model": linear})
+    result = model_verdict("2.4", linear)
     assert result.status == Status.WRONG and "sigmoide" in result.message.es
 
     untrained = keras.Sequential([keras.Input((2,)), layers.Dense(1, activation="sigmoid")])
     untrained.layers[-1].set_weights([np.array([[1.0], [0.0]]), np.array([0.0])])  # looks at weight only
-    result = verdict("2.4", {"fruit_model": untrained})
+    result = model_verdict("2.4", untrained)
     assert result.status == Status.WRONG and "conjunto de prueba" in result.message.es
 
     # Weights set by hand near the optimum must pass: the check measures behaviour, not the recipe.
     by_hand = keras.Sequential([keras.Input((2,)), layers.Dense(1, activation="sigmoid")])
     by_hand.layers[-1].set_weights([np.array([[1.5], [6.0]]), np.array([-0.2])])
-    assert verdict("2.4", {"fruit_model": by_hand}).status == Status.CORRECT
+    assert model_verdict("2.4", by_hand).status == Status.CORRECT

@@ -4,10 +4,10 @@ import nbformat
 import numpy as np
 import pytest
 
-from helpers import SOLUTIONS, assert_wrong_answer, definitions_of, function_exercises, verdict, wrong_answer_ids
+from helpers import SOLUTIONS, assert_wrong_answer, definitions_of, function_exercises, model_verdict, verdict, wrong_answer_ids
 from grader.core import Status
 from grader.exercises.registry import get_exercise
-from grader.hidden import hidden_cases
+from grader.hidden import hidden_cases, with_expected
 
 NAME = "03_mlp_mnist.ipynb"
 
@@ -187,7 +187,7 @@ def test_messages_switch_to_english(english, solution_namespace):
 
 def test_hidden_mnist_case_catches_a_network_that_does_not_learn(solution_namespace):
     exercise = get_exercise("3.4")
-    mnist_case = next(case for case in hidden_cases(exercise.id) if case.args[0].shape[1] == 784)
+    mnist_case = next(case for case in with_expected("3.4", hidden_cases("3.4")) if case.args[0].shape[1] == 784)
     result = exercise.judge(exercise.run({"train_network": train_never_updates}, [mnist_case]))
     assert result.status == Status.WRONG and "imágenes de prueba de MNIST" in result.message.es
     assert "(…)" in result.message.es  # hidden inputs are never shown
@@ -207,23 +207,23 @@ def test_model_check_architecture_and_accuracy():
     import keras
     from keras import layers
     keras.utils.set_random_seed(0)
-    assert verdict("3.5", {}).status == Status.NOT_ATTEMPTED
+    assert model_verdict("3.5", None).status == Status.NOT_ATTEMPTED
 
     no_hidden = keras.Sequential([keras.Input((784,)), layers.Dropout(0.2), layers.Dense(10, activation="softmax")])
-    result = verdict("3.5", {"mnist_model": no_hidden})
+    result = model_verdict("3.5", no_hidden)
     assert result.status == Status.WRONG and "capa oculta" in result.message.es
 
-    result = verdict("3.5", {"mnist_model": mlp(keras, output_activation="sigmoid")})
+    result = model_verdict("3.5", mlp(keras, output_activation="sigmoid"))
     assert result.status == Status.WRONG and "Dense(10, activation='softmax')" in result.message.es
 
-    result = verdict("3.5", {"mnist_model": mlp(keras, hidden_activation="sigmoid")})
+    result = model_verdict("3.5", mlp(keras, hidden_activation="sigmoid"))
     assert result.status == Status.WRONG and "ReLU" in result.message.es
 
-    result = verdict("3.5", {"mnist_model": mlp(keras, dropout=False)})
+    result = model_verdict("3.5", mlp(keras, dropout=False))
     assert result.status == Status.WRONG and "Dropout" in result.message.es
 
     for flatten in (True, False):  # both input layouts are evaluated; untrained, they are at chance level
-        result = verdict("3.5", {"mnist_model": mlp(keras, flatten=flatten)})
+        result = model_verdict("3.5", mlp(keras, flatten=flatten))
         assert result.status == Status.WRONG and "de las 10 000 imágenes de prueba" in result.message.es
 
 
@@ -239,7 +239,7 @@ def test_model_check_accepts_a_trained_model_and_measures_it(monkeypatch):
     model.fit(x_train[:20000].reshape(-1, 784) / 255, y_train[:20000], epochs=2, batch_size=128, verbose=0)
     # About 94 %: passes a 90 % bar, fails the real 97.8 % one.
     monkeypatch.setattr(nb03, "KERAS_TEST_ACCURACY", 0.90)
-    assert verdict("3.5", {"mnist_model": model}).status == Status.CORRECT
+    assert model_verdict("3.5", model).status == Status.CORRECT
     monkeypatch.setattr(nb03, "KERAS_TEST_ACCURACY", 0.978)
-    result = verdict("3.5", {"mnist_model": model})
+    result = model_verdict("3.5", model)
     assert result.status == Status.WRONG and "debe llegar al 97.8%" in result.message.es

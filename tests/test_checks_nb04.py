@@ -4,10 +4,8 @@ import nbformat
 import numpy as np
 import pytest
 
-from helpers import SOLUTIONS, assert_wrong_answer, definitions_of, function_exercises, verdict, wrong_answer_ids
+from helpers import SOLUTIONS, assert_wrong_answer, definitions_of, function_exercises, graded_verdict, verdict, wrong_answer_ids
 from grader.core import Status
-from grader.exercises.registry import get_exercise
-from grader.hidden import hidden_cases
 from grader.exercises import nb04
 
 NAME = "04_convolutions_pooling.ipynb"
@@ -162,8 +160,7 @@ def test_every_function_exercise_has_a_wrong_answer_test():
 @pytest.mark.parametrize("exercise_id, name, wrong, reason", WRONG_ANSWERS[:2] + WRONG_ANSWERS[3:4],
                          ids=["flip", "off-by-one", "no-flip"])
 def test_wrong_answer_also_fails_hidden_cases(exercise_id, name, wrong, reason, solution_namespace):
-    exercise = get_exercise(exercise_id)
-    result = exercise.judge(exercise.run({**solution_namespace, name: wrong}, hidden_cases(exercise.id)))
+    result = graded_verdict(exercise_id, solution_namespace, hidden_only=True, **{name: wrong})
     assert result.status == Status.WRONG and "prueba oculta" in result.message.es
 
 

@@ -5,7 +5,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from helpers import SOLUTIONS, assert_wrong_answer, definitions_of, function_exercises, verdict, wrong_answer_ids
+from helpers import SOLUTIONS, assert_wrong_answer, definitions_of, function_exercises, model_verdict, verdict, wrong_answer_ids
 from grader.core import Status
 from grader.exercises import nb05
 
@@ -161,12 +161,12 @@ def test_messages_switch_to_english(english, solution_namespace):
 def test_untrained_lenet_fails_on_accuracy():
     import keras
     keras.utils.set_random_seed(0)
-    result = verdict("5.3", {"lenet": _lenet()})
+    result = model_verdict("5.3", _lenet())
     assert result.status == Status.WRONG and "precisión en test" in result.message.es and "99%" in result.message.es
 
 
 def test_lenet_model_check_rejects_another_architecture():
-    result = verdict("5.3", {"lenet": _lenet(filters=(8, 16))})
+    result = model_verdict("5.3", _lenet(filters=(8, 16)))
     assert result.status == Status.WRONG and "6 y 16 filtros" in result.message.es
 
 
@@ -184,7 +184,7 @@ def test_briefly_trained_lenet_is_still_below_the_bar():
     predicted = np.argmax(model.predict(test_images[..., None] / 255.0, verbose=0), axis=1)
     accuracy = float(np.mean(predicted == test_labels))
     assert 0.3 < accuracy < nb05.LENET_MIN_ACCURACY
-    result = verdict("5.3", {"lenet": model})
+    result = model_verdict("5.3", model)
     assert result.status == Status.WRONG and f"precisión en test {accuracy:.2%}" in result.message.es
 
 
@@ -202,7 +202,7 @@ def _vgg(convs_per_block=2, blocks=2, kernel=3):
 @pytest.mark.parametrize("model_kwargs, blocks", [(dict(convs_per_block=1), 0), (dict(blocks=1), 1),
                                                   (dict(kernel=5), 0)])
 def test_vgg_check_needs_two_blocks_of_stacked_3x3_convolutions(model_kwargs, blocks):
-    result = verdict("5.4", {"vgg_model": _vgg(**model_kwargs)})
+    result = model_verdict("5.4", _vgg(**model_kwargs))
     assert result.status == Status.WRONG
     assert f"el modelo tiene {blocks} y se piden al menos 2" in result.message.es
 
@@ -212,7 +212,7 @@ def test_untrained_vgg_fails_on_accuracy():
     keras.utils.set_random_seed(0)
     model = _vgg()
     assert nb05.vgg_blocks(model) == 2
-    result = verdict("5.4", {"vgg_model": model})
+    result = model_verdict("5.4", model)
     assert result.status == Status.WRONG and "por debajo del 90%" in result.message.es
 
 

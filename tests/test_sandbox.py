@@ -65,3 +65,13 @@ def test_a_crash_costs_only_the_exercise_that_was_running(tmp_path):
     source = STEP + "\nimport os\ndef collapse_linear_layers(W1, b1, W2, b2):\n    os._exit(3)"
     verdicts = run_function_exercises([source], exercises, tmp_path / "sandbox", Limits())
     assert verdicts["1.1"].status == Status.CORRECT and verdicts["1.7"].status == Status.CRASHED
+
+
+def test_an_exercise_that_uses_an_earlier_function_is_graded_with_the_reference_one(tmp_path):
+    # A wrong step (z > 0) costs 1.1 only: 1.4 runs with the reference step, and says so.
+    source = ("import numpy as np\ndef step(z):\n    return np.where(np.asarray(z) > 0, 1.0, 0.0)\n"
+              "def perceptron_forward(X, w, b):\n    return step(X @ w + b)")
+    exercises = [get_exercise("1.1"), get_exercise("1.4")]
+    verdicts = run_function_exercises([source], exercises, tmp_path / "sandbox", Limits())
+    assert verdicts["1.1"].status == Status.WRONG and verdicts["1.4"].status == Status.CORRECT
+    assert "1.4 se evaluó con la `step` de referencia porque la tuya falla en 1.1" in verdicts["1.4"].message.es

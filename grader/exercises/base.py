@@ -5,18 +5,35 @@ notebook and the autograder:
   * its cases are run against the student's functions (``grader.runner.call``:
     in the notebook's own process, or in a sandbox during grading);
   * ``judge`` decides correct / wrong / not attempted from those outcomes only.
-A model exercise judges a trained Keras model: the object in the notebook, or
-the saved file, loaded in safe mode, during grading.
+Judges never compute a reference answer: each case carries it as data
+(``Case.expected``). The public cases' answers ship with the package
+(grader/resources/expected/, written by ``python -m grader build``); when grading,
+the grading-only references in grader/hidden/ compute them for every case.
+
+A model exercise judges the saved model file, loaded in safe mode, exactly as the
+grader loads it: in the notebook and when grading.
 """
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from grader.core import Case, Outcome, Status, Verdict
+from grader.data import load_expected
 from grader.i18n import Msg
 from grader.runner import call
 
 CORRECT = Msg("Ejercicio {id}: ¡correcto!", "Exercise {id}: correct!")
+UNSAVED = Msg("`{name}` existe en el cuaderno, pero no está guardado en {file}: el corrector solo ve el archivo. "
+              "Guárdalo con ese nombre y vuelve a comprobar.",
+              "`{name}` exists in the notebook but is not saved as {file}: the grader only sees the file. "
+              "Save it under that name and check again.")
+HINTS_AVAILABLE = Msg(" Hay {count} pistas: hint(\"{id}\"), hint(\"{id}\", 2)…",
+                      " There are {count} hints: hint(\"{id}\"), hint(\"{id}\", 2)…")
+DEPENDENCY_FIRST = Msg("Ejercicio {id}: usa tu `{name}`, que aún no pasa el ejercicio {dependency}. "
+                       "Arregla primero el {dependency} (check(\"{dependency}\")).",
+                       "Exercise {id}: it uses your `{name}`, which does not pass exercise {dependency} yet. "
+                       "Fix {dependency} first (check(\"{dependency}\")).")
 
 
 @dataclass
@@ -25,8 +42,15 @@ class Exercise:
     assignment: str
     title: Msg
     names: tuple[str, ...]   # what the student defines: functions, or the model variable
-    hint: Msg
+    hints: tuple[Msg, ...]   # from a concept to a formula or sub-step; never code
     points: int = 1
+    # Functions of earlier exercises this one calls: {function name: exercise id}. Graded with the
+    # reference versions of those functions, so one bug costs one exercise.
+    uses: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if isinstance(self.hints, Msg):
+            self.hints = (self.hints,)
 
     def check(self, namespace: dict) -> Verdict:
         """The verdict in the notebook, from the student's live namespace (public cases only)."""
@@ -39,12 +63,33 @@ class Exercise:
     def correct(self) -> Verdict:
         return Verdict(Status.CORRECT, CORRECT.format(id=self.id))
 
+    def wrong(self, message: Msg) -> Verdict:
+        """A wrong verdict, which says how many hints there are."""
+        if len(self.hints) > 1:
+            message = Msg.same("{message}{hints}").format(
+                message=message, hints=HINTS_AVAILABLE.format(count=len(self.hints), id=self.id))
+        return Verdict(Status.WRONG, message)
+
+    def dependency_first(self, name: str, dependency: str, dependency_verdict: Verdict) -> Verdict:
+        """The verdict in the notebook when a function this exercise uses fails its own exercise."""
+        status = Status.NOT_ATTEMPTED if dependency_verdict.status == Status.NOT_ATTEMPTED else Status.WRONG
+        return Verdict(status, DEPENDENCY_FIRST.format(id=self.id, name=name, dependency=dependency))
+
 
 @dataclass(kw_only=True)
 class FunctionExercise(Exercise):
-    """``cases()`` lists the calls to make; ``judge_case(case, value)`` says what is wrong, or None."""
+    """``cases()`` lists the public calls to make; ``judge_case(case, value)`` compares ``value`` with
+    ``case.expected`` and says what is wrong, or None."""
     cases: Callable[[], list[Case]]
     judge_case: Callable[[Case, Any], Msg | None]
+
+    def public_cases(self) -> list[Case]:
+        """The public cases with the reference's answers that ship with the package."""
+        answers = load_expected(self.assignment).get(self.id)
+        cases = self.cases()
+        if answers is None:
+            return cases
+        return [dataclasses.replace(case, expected=answer) for case, answer in zip(cases, answers, strict=True)]
 
     def run(self, namespace: dict, cases: list[Case]) -> list[Outcome]:
         outcomes = []
@@ -54,7 +99,7 @@ class FunctionExercise(Exercise):
         return outcomes
 
     def check(self, namespace: dict) -> Verdict:
-        return self.judge(self.run(namespace, self.cases()))
+        return self.judge(self.run(namespace, self.public_cases()))
 
     def grade(self, workdir: Path, sandbox_verdicts: dict[str, Verdict]) -> Verdict:
         return sandbox_verdicts[self.id]
@@ -75,9 +120,9 @@ class FunctionExercise(Exercise):
                     "Exercise {id}: function `{name}` not found. Run the cell that defines it "
                     "(and keep its name).").format(id=self.id, name=case.function))
             if outcome.error_type is not None:
-                return Verdict(Status.WRONG, Msg("{call} lanzó {type}: {text}{where}",
-                                                 "{call} raised {type}: {text}{where}").format(
-                    call=case.describe(), type=outcome.error_type, text=outcome.error_text, where=where))
+                return self.wrong(Msg("{call} lanzó {type}: {text}{where}", "{call} raised {type}: {text}{where}")
+                                  .format(call=case.describe(), type=outcome.error_type, text=outcome.error_text,
+                                          where=where))
             try:
                 mistake = self.judge_case(case, outcome.value)
             except Exception as error:  # a value of an unexpected type must not crash the checker
@@ -85,7 +130,7 @@ class FunctionExercise(Exercise):
                               "returned a value that cannot be checked ({type}: {text})").format(
                     type=type(error).__name__, text=error)
             if mistake is not None:
-                return Verdict(Status.WRONG, Msg.same("{call}: {mistake}{where}").format(
+                return self.wrong(Msg.same("{call}: {mistake}{where}").format(
                     call=case.describe(), mistake=mistake, where=where))
         return self.correct()
 
@@ -97,7 +142,10 @@ class ModelExercise(Exercise):
     judge_model: Callable[[Any], Msg | None]
 
     def check(self, namespace: dict) -> Verdict:
-        return self.judge_object(namespace.get(self.names[0]))
+        """The saved file in the notebook's folder, judged as the grader will judge it."""
+        if not (Path.cwd() / self.model_file).is_file() and namespace.get(self.names[0]) is not None:
+            return Verdict(Status.WRONG, UNSAVED.format(name=self.names[0], file=self.model_file))
+        return self.judge_file(Path.cwd())
 
     def grade(self, workdir: Path, sandbox_verdicts: dict[str, Verdict]) -> Verdict:
         return self.judge_file(workdir)
@@ -115,7 +163,7 @@ class ModelExercise(Exercise):
                           "the model could not be evaluated ({type}: {text})").format(
                 type=type(error).__name__, text=error)
         if mistake is not None:
-            return Verdict(Status.WRONG, Msg.same("`{name}`: {mistake}").format(name=self.names[0], mistake=mistake))
+            return self.wrong(Msg.same("`{name}`: {mistake}").format(name=self.names[0], mistake=mistake))
         return self.correct()
 
     def judge_file(self, folder: Path) -> Verdict:
@@ -129,7 +177,7 @@ class ModelExercise(Exercise):
             import keras
             model = keras.saving.load_model(path, safe_mode=True)
         except Exception as error:
-            return Verdict(Status.WRONG, Msg("no se pudo cargar {file} en modo seguro ({type})",
-                                             "{file} could not be loaded in safe mode ({type})").format(
+            return self.wrong(Msg("no se pudo cargar {file} en modo seguro ({type})",
+                                  "{file} could not be loaded in safe mode ({type})").format(
                 file=self.model_file, type=type(error).__name__))
         return self.judge_object(model)

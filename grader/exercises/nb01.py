@@ -37,8 +37,7 @@ def _step_cases():
 
 
 def _judge_step(case, value):
-    z = case.args[0]
-    expected = _heaviside(z)
+    z, expected = case.args[0], case.expected
     if np.ndim(value) == 0 and expected.ndim > 0:
         return Msg("devolvió un solo número; la función debe aplicarse elemento a elemento (vectorizada)",
                    "returned a single number; the function must work element-wise (vectorised)")
@@ -108,8 +107,7 @@ def _forward_cases():
 
 
 def _judge_forward(case, value):
-    X, w, b = case.args
-    return array_mismatch(value, _heaviside(X @ w + b))
+    return array_mismatch(value, case.expected)
 
 
 # ------------------------------------------------------------- 1.5 update
@@ -276,7 +274,7 @@ EXERCISES = [
              ("perceptron_forward",),
              Msg("X tiene una fila por ejemplo: X @ w da la suma ponderada de cada fila. Suma b y aplica step.",
                  "X has one row per example: X @ w gives each row's weighted sum. Add b and apply step."),
-             cases=_forward_cases, judge_case=_judge_forward),
+             cases=_forward_cases, judge_case=_judge_forward, uses={"step": "1.1"}),
     FunctionExercise("1.5", ASSIGNMENT, Msg("Regla de aprendizaje de Rosenblatt", "Rosenblatt's learning rule"),
              ("perceptron_update",),
              Msg("Calcula y = step(x·w + b) y el error t − y; luego w + α·error·x y b + α·error. "

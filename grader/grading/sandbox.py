@@ -1,10 +1,11 @@
 """Run a submission's exercise functions in a throwaway process that sees data only.
 
-The sandbox folder receives the student's definitions (from the notebook source)
-and every case's inputs, public and hidden, as files, plus a copy of
-grader/runner.py: nothing else of the grader. The runner writes back plain data
-(arrays read without pickle, Keras models reloaded in safe mode). This process
-regenerates the cases itself, pairs them with what came back, and the exercise
+The sandbox folder receives the student's definitions (from the notebook source),
+every case's inputs, public and hidden, and the reference versions of the functions
+an exercise uses from earlier exercises, as files, plus a copy of grader/runner.py:
+nothing else of the grader. The runner writes back plain data (arrays read without
+pickle, Keras models reloaded in safe mode). This process regenerates the cases and
+the reference's answers itself, pairs them with what came back, and the exercise
 judges the outcomes.
 """
 import json
@@ -21,7 +22,7 @@ from grader import runner
 from grader.core import Case, Outcome, Status, Verdict
 from grader.exercises.base import FunctionExercise
 from grader.grading.limits import Limits, child_environment, limit_memory
-from grader.hidden import hidden_cases
+from grader.hidden import hidden_cases, reference_sources, with_expected
 from grader.i18n import Msg
 
 TIMED_OUT = Msg("la función no terminó a tiempo (límite de {seconds:.0f} s por ejercicio)",
@@ -29,21 +30,25 @@ TIMED_OUT = Msg("la función no terminó a tiempo (límite de {seconds:.0f} s po
 CRASHED = Msg("el proceso terminó de forma inesperada al ejecutar tu función",
               "the process ended unexpectedly while running your function")
 INCOMPLETE = Msg("la salida del entorno aislado está incompleta", "the sandbox output is incomplete")
+WITH_REFERENCE = Msg("({id} se evaluó con la `{name}` de referencia porque la tuya falla en {dependency})",
+                     "({id} was graded with the reference `{name}` because yours fails {dependency})")
 
 
 def all_cases(exercise: FunctionExercise) -> list[Case]:
-    return exercise.cases() + hidden_cases(exercise.id)
+    """Public and hidden cases, each with the reference's answer."""
+    return with_expected(exercise.id, exercise.cases() + hidden_cases(exercise.id))
 
 
 def write_inputs(folder: Path, definitions: list[str], exercises: list[FunctionExercise]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(runner.__file__, folder / "runner.py")
     (folder / "definitions.json").write_text(json.dumps(definitions))
-    arrays, calls = {}, {}
+    arrays, plan = {}, {}
     for exercise in exercises:
-        calls[exercise.id] = [(case.function, runner.encode(case.args, arrays, folder, f"in{exercise.id}_{number}"))
-                              for number, case in enumerate(all_cases(exercise))]
-    (folder / "cases.json").write_text(json.dumps(calls))
+        calls = [(case.function, runner.encode(case.args, arrays, folder, f"in{exercise.id}_{number}"))
+                 for number, case in enumerate(exercise.cases() + hidden_cases(exercise.id))]
+        plan[exercise.id] = {"calls": calls, "overrides": reference_sources(exercise.uses)}
+    (folder / "cases.json").write_text(json.dumps(plan))
     np.savez(folder / "cases.npz", **arrays)
 
 
@@ -72,6 +77,13 @@ def run_function_exercises(definitions: list[str], exercises: list[FunctionExerc
     for exercise in exercises:
         if exercise.id not in verdicts:
             verdicts[exercise.id] = judge_output(exercise, folder)
+    for exercise in exercises:
+        for name, dependency in exercise.uses.items():
+            if dependency in verdicts and not verdicts[dependency].correct:
+                note = WITH_REFERENCE.format(id=exercise.id, name=name, dependency=dependency)
+                verdict = verdicts[exercise.id]
+                verdicts[exercise.id] = Verdict(verdict.status, Msg.same("{message} {note}").format(
+                    message=verdict.message, note=note))
     return verdicts
 
 
