@@ -8,8 +8,9 @@ from grader.authoring import expected
 from grader.authoring.build import BuildError, build
 from grader.authoring.execute import execute_in_place
 from grader.authoring.release import release
-from grader.grading.batch import grade_batch, load_results
+from grader.grading.batch import grade_batch
 from grader.grading.limits import Limits
+from grader.grading.store import ResultStore
 from grader.i18n import language
 from grader.reports import summary
 
@@ -103,7 +104,7 @@ def grade_command(main_parser, args) -> int:
     lang = args.lang or language()
     limits = Limits(cell_seconds=args.cell_timeout, notebook_seconds=args.notebook_timeout,
                     exercise_seconds=args.exercise_timeout, memory_mb=args.memory_mb)
-    stored = {result.key: result for result in load_results(args.out)}
+    stored = {result.key: result for result in ResultStore(args.out).load_all()}
 
     def on_result(result):
         stored[result.key] = result

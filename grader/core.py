@@ -38,6 +38,8 @@ STATUS_LABELS = {
 
 class Incident(str, Enum):
     """What went wrong with a whole submission. Declared most serious first: a row reports the first."""
+    UNSAFE_FILE = "unsafe-file"        # a link or a special file: never read
+    TOO_LARGE = "too-large"            # over the size cap: never read
     INVALID_NOTEBOOK = "invalid-notebook"
     UNKNOWN_ASSIGNMENT = "unknown-assignment"
     GRADER_ERROR = "grader-error"
@@ -54,6 +56,8 @@ class Incident(str, Enum):
 GRADED = "graded"  # a row's status when no incident happened
 ROW_LABELS = {
     GRADED: Msg("calificado", "graded"),
+    Incident.UNSAFE_FILE: Msg("no se calificó: es un enlace o un archivo especial", "not graded: a link or a special file"),
+    Incident.TOO_LARGE: Msg("no se calificó: el archivo es demasiado grande", "not graded: the file is too large"),
     Incident.INVALID_NOTEBOOK: Msg("el archivo no es un cuaderno válido", "the file is not a valid notebook"),
     Incident.UNKNOWN_ASSIGNMENT: Msg("no se reconoce la práctica", "unknown assignment"),
     Incident.GRADER_ERROR: Msg("error interno del corrector", "internal grader error"),

@@ -4,7 +4,8 @@ import json
 import nbformat
 
 from grader.core import Incident, SubmissionResult
-from grader.grading.batch import content_hash, discover, is_graded, load_results
+from grader.grading.batch import content_hash, discover
+from grader.grading.store import ResultStore
 from grader.grading.limits import Limits
 from helpers import NB01, NOTEBOOKS, read
 
@@ -37,10 +38,23 @@ def test_only_a_stored_result_with_the_same_hash_counts_as_graded(tmp_path):
     path = write(tmp_path / "ana" / f"{NB01}.ipynb")
     digest = content_hash(path, "grader", Limits())
     assert digest != content_hash(path, "grader", Limits(cell_seconds=1)) != content_hash(path, "other", Limits())
-    (tmp_path / "out" / "results").mkdir(parents=True)
-    stored = SubmissionResult("ana", NB01, str(path), hash=digest, key="ana")
-    (tmp_path / "out" / "results" / "ana.json").write_text(json.dumps(stored.to_json()))
+    store = ResultStore(tmp_path / "out")
+    store.save(SubmissionResult("ana", NB01, str(path), hash=digest, key="ana"))
     (tmp_path / "out" / "results" / "bad.json").write_text("[1, 2]")
-    assert is_graded(tmp_path / "out", "ana", digest) and not is_graded(tmp_path / "out", "ana", "x")
-    assert not is_graded(tmp_path / "out", "bad", digest)
-    assert [r.student for r in load_results(tmp_path / "out")] == ["ana"]
+    assert store.is_graded("ana", digest) and not store.is_graded("ana", "x") and not store.is_graded("bad", digest)
+    assert [r.student for r in store.load_all()] == ["ana"]
+
+
+def test_a_result_file_not_signed_by_this_grader_is_never_trusted(tmp_path):
+    store = ResultStore(tmp_path / "out")
+    store.save(SubmissionResult("ana", NB01, "x", hash="h", key="ana"))
+    data = json.loads(store.path("ana").read_text())
+    data["exercises"] = [{"id": "1.1", "title_es": "t", "title_en": "t", "max_points": 9, "points": 9,
+                          "status": "correct", "es": "", "en": ""}]
+    store.path("ana").write_text(json.dumps(data))                      # edited: the MAC no longer matches
+    forged = SubmissionResult("ben", NB01, "x", hash="h", key="ben").to_json()
+    store.path("ben").write_text(json.dumps({**forged, "mac": "0" * 64}))  # forged from scratch
+    moved = {**json.loads(json.dumps(forged)), "key": "../../x"}
+    store.path("eva").write_text(json.dumps({**moved, "mac": store.mac(moved)}))  # valid MAC, key is not its name
+    assert store.load_all() == [] and not store.is_graded("ana", "h") and not store.is_graded("ben", "h")
+    assert oct((tmp_path / "out" / ".grader-key").stat().st_mode)[-3:] == "600"

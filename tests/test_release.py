@@ -15,11 +15,14 @@ def test_release_bundle_has_no_solutions_and_no_hidden_cases(tmp_path):
                             capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     files = [path for path in bundle.rglob("*") if path.is_file()]
-    assert not (bundle / "solutions").exists() and not (bundle / "grader" / "hidden").exists()
+    assert not (bundle / "solutions").exists()
+    assert {path.name for path in (bundle / "grader").iterdir()} == {
+        "__init__.py", "i18n.py", "runner.py", "compare.py", "data.py", "core.py", "notebook.py", "exercises",
+        "resources"}, "the student-facing package: no hidden cases, references, grader or instructor tools"
     assert {path.name for path in (bundle / "notebooks").glob("*.ipynb")} == \
            {path.name for path in NOTEBOOKS.glob("*.ipynb")}
 
-    # The package is the repository's own, minus hidden/: nothing else rides along.
+    # The package is the repository's own, minus the instructor-only parts: nothing else rides along.
     for path in (bundle / "grader").rglob("*.py"):
         assert path.read_bytes() == (ROOT / path.relative_to(bundle)).read_bytes()
 

@@ -23,7 +23,7 @@ RESULTS = [result("ana", (1, 2)), result("ben", (0, 0), [Note(Incident.TIMEOUT, 
 def test_feedback_in_each_language(tmp_path):
     feedback.export(RESULTS, tmp_path, "es")
     text = (tmp_path / "feedback" / "ben__01_a.md").read_text(encoding="utf-8")
-    assert "| 1.1 Escalón | 0/1 | incorrecto | bien / o mal |" in text and "## Incidencias" in text
+    assert "| 1.1 Escalón | 0/1 | incorrecto | bien \\| o mal |" in text and "## Incidencias" in text
     assert "hubo límites de tiempo superados" in text
     page = feedback.page(RESULTS[1], "en")
     assert "<td>1.10 Other</td>" in page and "slow" in page and 'lang="en"' in page
@@ -61,3 +61,23 @@ def test_export_all_writes_the_always_on_reports_and_the_requested_formats(tmp_p
     reports.export_all(RESULTS, tmp_path, "es", ("moodle",))
     assert {path.name for path in tmp_path.iterdir()} == {"feedback", "gradebook.csv", "summary.png",
                                                           "moodle_grades.csv"}
+
+
+HOSTILE = ["<img src=x onerror=alert(1)>", '=HYPERLINK("http://x","y")', "@SUM(1)", "+1", "-1", "\tx"]
+
+
+def test_student_derived_text_is_escaped_and_truncated_in_feedback():
+    hostile = result(HOSTILE[0], (0, 0))
+    hostile.exercises[0].message = Msg("[clic](javascript:alert(1)) " + "x" * 5000, "en")
+    page, text = feedback.page(hostile, "es"), feedback.markdown(hostile, "es")
+    assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "<img" not in text.replace("\\<img", "") and "](javascript" not in text
+    assert "x" * 400 not in page and "x" * 400 not in text
+
+
+def test_spreadsheet_formulas_are_neutralised_in_csv_exports():
+    rows = [result(name, (1, 1)) for name in HOSTILE]
+    for text in (gradebook.gradebook_csv(rows), moodle.moodle_csv(rows)):
+        for row in csv.reader(text.splitlines()[1:]):
+            assert not row[0].startswith(("=", "+", "-", "@", "\t", "\r")), row
+        assert "'=HYPERLINK" in text

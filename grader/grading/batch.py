@@ -2,11 +2,13 @@
 
 Each submission is graded by ``python -m grader.grading.submission`` in its own
 process; its result is written atomically to OUTDIR/results/<student>__<assignment>.json
-together with a hash of the notebook, of the grader and of the limits, so an
-interrupted batch resumes where it stopped and a re-run skips what is already graded.
+(grading.store) together with a hash of the notebook, of the grader and of the limits,
+so an interrupted batch resumes where it stopped and a re-run skips what is already graded.
+Discovery never follows a link and never reads a file before checking its size.
 """
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -21,11 +23,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from grader.core import Incident, SubmissionResult
 from grader.exercises.registry import assignments, exercises_for
-from grader.grading.files import write_atomically
-from grader.grading.limits import Limits
+from grader.grading.files import UnsafeFile, read_capped, regular_file_size, write_atomically
+from grader.grading.limits import MAX_NOTEBOOK_BYTES, Limits
+from grader.grading.store import ResultStore, submission_key
 from grader.i18n import Msg
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
+UNSAFE_FILE = Msg("no se leyó: es un enlace simbólico o un archivo especial ({error})",
+                  "not read: it is a symbolic link or a special file ({error})")
+TOO_LARGE = Msg("no se leyó: ocupa más de {limit} MB", "not read: it is larger than {limit} MB")
 INVALID_NOTEBOOK = Msg("el archivo no es un cuaderno válido ({error})", "the file is not a valid notebook ({error})")
 UNKNOWN_ASSIGNMENT = Msg("ni los metadatos del cuaderno ni el nombre del archivo nombran una práctica conocida",
                          "neither the notebook metadata nor the file name name a known assignment")
@@ -40,44 +46,65 @@ class Submission:
     key: str
     incident: Incident | None = None   # why it cannot be graded at all
     reason: Msg | None = None
+    folder: Path | None = None         # the student's own folder, whose data files the notebook may read
 
 
 # ---------------------------------------------------------------- discovery
 
 def find_submissions(paths: list[Path]) -> list[tuple[Path, Path]]:
-    """(file, root it was found under) for every .ipynb under folders, and every file given directly."""
+    """(file, root it was found under) for every .ipynb under folders, and every file given directly.
+    Links inside the folders are listed (to be refused), never followed."""
     found = []
     for root in paths:
-        if root.is_dir():
-            found += [(file, root) for file in sorted(root.rglob("*.ipynb"))
-                      if ".ipynb_checkpoints" not in file.parts]
-        else:
+        if not root.is_dir():
             found.append((root, root.parent))
+            continue
+        for folder, directories, files in os.walk(root, followlinks=False):
+            directories[:] = sorted(d for d in directories if d != ".ipynb_checkpoints")
+            found += [(Path(folder) / name, root) for name in sorted(files) if name.endswith(".ipynb")]
+            found += [(Path(folder) / name, root) for name in directories
+                      if name.endswith(".ipynb") and os.path.islink(Path(folder) / name)]
     return found
+
+
+def read_notebook(file: Path):
+    """The notebook in ``file``, or (incident, reason): links, special and oversized files are not read."""
+    try:
+        size = regular_file_size(file)
+    except (UnsafeFile, OSError) as error:
+        return Incident.UNSAFE_FILE, UNSAFE_FILE.format(error=type(error).__name__)
+    if size > MAX_NOTEBOOK_BYTES:
+        return Incident.TOO_LARGE, TOO_LARGE.format(limit=MAX_NOTEBOOK_BYTES // 2**20)
+    try:
+        notebook = nbformat.reads(read_capped(file, MAX_NOTEBOOK_BYTES).decode("utf-8"), as_version=4)
+        nbformat.validate(notebook)
+        return notebook
+    except Exception as error:  # empty, truncated, not JSON, not a notebook...
+        first_line = str(error).splitlines()[0][:160] if str(error) else ""
+        return Incident.INVALID_NOTEBOOK, INVALID_NOTEBOOK.format(error=f"{type(error).__name__}: {first_line}")
 
 
 def identify(file: Path, root: Path, known: list[str]) -> Submission:
     incident, reason, assignment = None, None, None
-    try:
-        notebook = nbformat.read(file, as_version=4)
-        nbformat.validate(notebook)
+    notebook = read_notebook(file)
+    if isinstance(notebook, tuple):
+        incident, reason = notebook
+    else:
         assignment = notebook.metadata.get("grader", {}).get("assignment")
-    except Exception as error:  # empty, truncated, not JSON, not a notebook...
-        first_line = str(error).splitlines()[0][:160] if str(error) else ""
-        incident, reason = Incident.INVALID_NOTEBOOK, INVALID_NOTEBOOK.format(
-            error=f"{type(error).__name__}: {first_line}")
     if assignment not in known:
         assignment = file.stem if file.stem in known else None
         if assignment is None and incident is None:
             incident, reason = Incident.UNKNOWN_ASSIGNMENT, UNKNOWN_ASSIGNMENT
     relative = file.relative_to(root) if file.is_relative_to(root) else Path(file.name)
+    folder = file.parent
     if len(relative.parts) > 1:
         student = relative.parts[0]         # entregas/ana_perez/03_mlp_mnist.ipynb → ana_perez
     elif file.stem in known:
         student = file.parent.name or file.stem   # a folder of one student's notebooks
     else:
-        student = file.stem                  # entregas/ana_perez.ipynb → ana_perez
-    return Submission(file, student, assignment, f"{student}__{assignment or file.stem}", incident, reason)
+        student, folder = file.stem, None    # entregas/ana_perez.ipynb → ana_perez; the folder is everyone's
+    return Submission(file, student, assignment, submission_key(student, assignment or file.stem), incident, reason,
+                      folder)
 
 
 def discover(paths: list[Path]) -> list[Submission]:
@@ -100,7 +127,10 @@ def grader_fingerprint() -> str:
 
 
 def content_hash(path: Path, fingerprint: str, limits: Limits) -> str:
-    digest = hashlib.sha256(path.read_bytes() if path.is_file() else b"")
+    try:
+        digest = hashlib.sha256(read_capped(path, MAX_NOTEBOOK_BYTES))
+    except (UnsafeFile, OSError):
+        digest = hashlib.sha256(b"")
     digest.update(fingerprint.encode())
     digest.update(json.dumps(limits.to_json(), sort_keys=True).encode())
     return digest.hexdigest()
@@ -120,6 +150,7 @@ def grade_one(submission: Submission, limits: Limits, executed: Path | None = No
         spec, result = Path(folder) / "spec.json", Path(folder) / "result.json"
         spec.write_text(json.dumps({"path": str(submission.path.resolve()), "student": submission.student,
                                     "assignment": submission.assignment, "limits": limits.to_json(),
+                                    "folder": str(submission.folder.resolve()) if submission.folder else None,
                                     "executed": str(Path(folder) / "executed.ipynb") if executed else None}))
         budget = limits.notebook_seconds + limits.exercise_seconds * (len(exercises) + 2) + 300
         try:
@@ -132,33 +163,11 @@ def grade_one(submission: Submission, limits: Limits, executed: Path | None = No
             graded = SubmissionResult.from_json(json.loads(result.read_text()))
             graded.path = str(submission.path)
             if executed:
-                write_atomically(executed, (Path(folder) / "executed.ipynb").read_text(encoding="utf-8"))
+                write_atomically(executed, read_capped(Path(folder) / "executed.ipynb", 4 * MAX_NOTEBOOK_BYTES)
+                                 .decode("utf-8"))
             return graded
     return SubmissionResult.ungraded(submission.student, assignment, str(submission.path), Incident.GRADER_ERROR,
                                      GRADER_FAILED.format(error=error[0] if error else "unknown error"), exercises)
-
-
-# ---------------------------------------------------------------- the results folder
-
-def result_path(outdir: Path, key: str) -> Path:
-    return outdir / "results" / f"{key}.json"
-
-
-def load_results(outdir: Path) -> list[SubmissionResult]:
-    results = []
-    for path in sorted((outdir / "results").glob("*.json")):
-        try:
-            results.append(SubmissionResult.from_json(json.loads(path.read_text(encoding="utf-8"))))
-        except (OSError, ValueError, KeyError, TypeError):
-            continue  # a foreign or damaged file: it will be regraded when its submission is seen
-    return results
-
-
-def is_graded(outdir: Path, key: str, digest: str) -> bool:
-    try:
-        return json.loads(result_path(outdir, key).read_text(encoding="utf-8")).get("hash") == digest
-    except (OSError, ValueError, AttributeError):
-        return False
 
 
 def grade_batch(paths: list[Path], outdir: Path, jobs: int = 1, force: bool = False, limits: Limits | None = None,
@@ -168,12 +177,13 @@ def grade_batch(paths: list[Path], outdir: Path, jobs: int = 1, force: bool = Fa
     With ``keep_executed``, OUTDIR/executed/<key>.ipynb keeps each notebook as the kernel ran it."""
 
     limits = limits or Limits()
+    store = ResultStore(outdir)
     submissions = discover(paths)
     fingerprint = grader_fingerprint()
     todo = []
     for submission in submissions:
         digest = content_hash(submission.path, fingerprint, limits)
-        if force or not is_graded(outdir, submission.key, digest):
+        if force or not store.is_graded(submission.key, digest):
             todo.append((submission, digest))
     skipped = len(submissions) - len(todo)
     if skipped:
@@ -190,9 +200,8 @@ def grade_batch(paths: list[Path], outdir: Path, jobs: int = 1, force: bool = Fa
             submission, digest = futures[future]
             result = future.result()
             result.hash, result.key = digest, submission.key
-            write_atomically(result_path(outdir, submission.key),
-                             json.dumps(result.to_json(), ensure_ascii=False, indent=1))
+            store.save(result)
             on_result(result)
             progress.update(task, advance=1, last=f"{result.student} {result.assignment}: {result.status} "
                                                    f"{result.score}/{result.max_score}")
-    return load_results(outdir)
+    return store.load_all()

@@ -4,6 +4,11 @@ import resource
 from dataclasses import asdict, dataclass
 
 
+# Sizes the grader reads at most: larger inputs are refused before they are read.
+MAX_NOTEBOOK_BYTES = 20 * 2**20                        # a submitted notebook, with its stored outputs
+MAX_FOLDER_BYTES, MAX_FOLDER_FILES = 200 * 2**20, 2000   # the student's data files next to the notebook
+
+
 @dataclass(frozen=True)
 class Limits:
     cell_seconds: float = 600    # the slowest solution cell (notebook 05's LeNet-5) takes 60–85 s

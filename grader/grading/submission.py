@@ -12,6 +12,7 @@ Three parties, none trusting the one before:
 
 Usage (internal): python -m grader.grading.submission SPEC.json RESULT.json
 """
+import copy
 import json
 import shutil
 import sys
@@ -25,9 +26,9 @@ from grader.core import ExerciseResult, Incident, Note, Status, SubmissionResult
 from grader.exercises.base import FunctionExercise
 from grader.exercises.registry import exercises_for
 from grader.grading.extract import extract_definitions
-from grader.grading.files import write_atomically
+from grader.grading.files import copy_regular_files, read_capped, write_atomically
 from grader.grading.kernel import execute_notebook
-from grader.grading.limits import Limits
+from grader.grading.limits import MAX_FOLDER_BYTES, MAX_FOLDER_FILES, MAX_NOTEBOOK_BYTES, Limits
 from grader.grading.sandbox import run_function_exercises
 from grader.i18n import Msg
 
@@ -35,16 +36,19 @@ SYNTAX_ERROR = Msg("la celda {index} tiene un error de sintaxis: {text}", "cell 
 FUNCTION_TIMEOUT = Msg("alguna función superó su límite de tiempo", "some function exceeded its time limit")
 
 
-def grade_submission(path: Path, student: str, assignment: str, limits: Limits,
+def grade_submission(path: Path, student: str, assignment: str, limits: Limits, folder: Path | None = None,
                      executed: Path | None = None) -> SubmissionResult:
-    """Grade one notebook; with ``executed``, also save the notebook as the kernel ran it (for instructors)."""
-    notebook = nbformat.read(path, as_version=4)
+    """Grade one notebook. ``folder``: the student's own folder, whose data files are copied next to the
+    notebook. With ``executed``, also save the notebook as the kernel ran it (for instructors)."""
+    notebook = nbformat.reads(read_capped(path, MAX_NOTEBOOK_BYTES).decode("utf-8"), as_version=4)
     exercises = exercises_for(assignment)
     with tempfile.TemporaryDirectory(prefix="grade-") as temporary:
         workdir = Path(temporary) / "work"
-        # A copy of the student's folder, without notebooks or models that the run itself did not produce.
-        shutil.copytree(path.parent, workdir, ignore=shutil.ignore_patterns(
-            "*.ipynb", "*.keras", ".ipynb_checkpoints", "__pycache__"))
+        workdir.mkdir()
+        # The student's data files: regular files only, capped; no notebooks or models the run did not produce.
+        if folder is not None:
+            copy_regular_files(folder, workdir, MAX_FOLDER_BYTES, MAX_FOLDER_FILES, skip=shutil.ignore_patterns(
+                "*.ipynb", "*.keras", ".ipynb_checkpoints", "__pycache__"))
         definitions, syntax_problems = extract_definitions(notebook)
         notes = [Note(Incident.SYNTAX_ERROR, SYNTAX_ERROR.format(index=index, text=text))
                  for index, text in syntax_problems]
@@ -53,7 +57,10 @@ def grade_submission(path: Path, student: str, assignment: str, limits: Limits,
             functions = pool.submit(run_function_exercises, definitions,
                                     [e for e in exercises if isinstance(e, FunctionExercise)],
                                     Path(temporary) / "sandbox", limits)
-            run = nbformat.read(path, as_version=4)
+            run = copy.deepcopy(notebook)
+            for cell in run.cells:  # stored outputs are never needed, and may be large
+                if cell.cell_type == "code":
+                    cell.outputs, cell.execution_count = [], None
             notes += execute_notebook(run, workdir, limits)
             sandbox_verdicts = functions.result()
         verdicts = {exercise.id: exercise.grade(workdir, sandbox_verdicts) for exercise in exercises}
@@ -69,5 +76,6 @@ if __name__ == "__main__":
     spec_path, result_path = sys.argv[1:]
     spec = json.loads(Path(spec_path).read_text())
     result = grade_submission(Path(spec["path"]), spec["student"], spec["assignment"], Limits(**spec["limits"]),
+                              Path(spec["folder"]) if spec.get("folder") else None,
                               Path(spec["executed"]) if spec.get("executed") else None)
     write_atomically(Path(result_path), json.dumps(result.to_json(), ensure_ascii=False, indent=1))

@@ -1,5 +1,6 @@
 """Per-student feedback pages, in Markdown and HTML: points and reason for every exercise."""
 import html
+import re
 from pathlib import Path
 
 from grader.core import SubmissionResult
@@ -19,24 +20,39 @@ LABELS = {
 }
 
 
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]()<>|#!])")
+MAX_SHOWN = 300  # characters of any one text a student's code may have shaped (names, error texts)
+
+
+def shown(text: str) -> str:
+    """A text as feedback shows it: one line, and short."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN - 1] + "…"
+
+
+def md(text: str) -> str:
+    """Escaped for Markdown: student-derived text renders as text, never as links, HTML or table cells."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", shown(text))
+
+
 def rows(result: SubmissionResult, lang: str) -> list[tuple[str, str, str, str]]:
     """(exercise, points, verdict, reason) for every exercise, in ``lang``."""
     return [(f"{e.id} {e.title.text(lang)}", f"{e.points}/{e.max_points}", e.status.label.text(lang),
-             e.message.text(lang)) for e in result.exercises]
+             shown(e.message.text(lang))) for e in result.exercises]
 
 
 def markdown(result: SubmissionResult, lang: str) -> str:
     label = {key: value.text(lang) for key, value in LABELS.items()}
-    lines = [f"# {label['title']}: {result.assignment}", "",
-             f"- **{label['student']}:** {result.student}",
+    lines = [f"# {label['title']}: {md(result.assignment)}", "",
+             f"- **{label['student']}:** {md(result.student)}",
              f"- **{label['score']}:** {result.score}/{result.max_score}",
              f"- **{label['status']}:** {result.status_label.text(lang)}", "",
              f"| {label['exercise']} | {label['points']} | {label['result']} | {label['reason']} |",
              "|---|---|---|---|"]
-    lines += [f"| {name} | {points} | {verdict} | {reason.replace('|', '/')} |"
+    lines += [f"| {md(name)} | {points} | {md(verdict)} | {md(reason)} |"
               for name, points, verdict, reason in rows(result, lang)]
     if result.notes:
-        lines += ["", f"## {label['notes']}", ""] + [f"- {note.message.text(lang)}" for note in result.notes]
+        lines += ["", f"## {label['notes']}", ""] + [f"- {md(note.message.text(lang))}" for note in result.notes]
     return "\n".join(lines) + "\n"
 
 
@@ -47,7 +63,7 @@ def page(result: SubmissionResult, lang: str) -> str:
         f"<tr class='{escape(e.status.value)}'><td>{escape(name)}</td><td>{escape(points)}</td>"
         f"<td>{escape(verdict)}</td><td>{escape(reason)}</td></tr>"
         for e, (name, points, verdict, reason) in zip(result.exercises, rows(result, lang)))
-    notes = "".join(f"<li>{escape(note.message.text(lang))}</li>" for note in result.notes)
+    notes = "".join(f"<li>{escape(shown(note.message.text(lang)))}</li>" for note in result.notes)
     notes = f"<h2>{label['notes']}</h2><ul>{notes}</ul>" if notes else ""
     return f"""<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{label['title']}: {escape(result.assignment)}</title>

@@ -7,6 +7,15 @@ from grader.core import SubmissionResult
 from grader.grading.files import write_atomically
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value):
+    """A CSV cell a spreadsheet shows as text: one that would start a formula gets a leading apostrophe."""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else value
+
+
 def exercise_order(exercise_id: str) -> tuple:
     return tuple(int(part) if part.isdigit() else part for part in exercise_id.split("."))
 
@@ -18,7 +27,7 @@ def gradebook_csv(results: list[SubmissionResult]) -> str:
     writer.writerow(["student", "assignment", "score", "max_score", "status", *exercise_ids])
     for r in sorted(results, key=lambda r: (r.student, r.assignment)):
         points = {e.id: e.points for e in r.exercises}
-        writer.writerow([r.student, r.assignment, r.score, r.max_score, r.status,
+        writer.writerow([cell(r.student), cell(r.assignment), r.score, r.max_score, r.status,
                          *[points.get(eid, "") for eid in exercise_ids]])
     return buffer.getvalue()
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from grader.core import SubmissionResult
 from grader.grading.files import write_atomically
+from grader.reports.gradebook import cell
 
 
 def moodle_csv(results: list[SubmissionResult]) -> str:
@@ -18,9 +19,9 @@ def moodle_csv(results: list[SubmissionResult]) -> str:
         by_student.setdefault(r.student, {})[r.assignment] = r.score
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["username", *assignments])
+    writer.writerow(["username", *[cell(a) for a in assignments]])
     for student in sorted(by_student):
-        writer.writerow([student, *[by_student[student].get(a, "") for a in assignments]])
+        writer.writerow([cell(student), *[by_student[student].get(a, "") for a in assignments]])
     return buffer.getvalue()
 
 

@@ -1,0 +1,75 @@
+"""OUTDIR/results/: one JSON file per submission, each signed with a key only the grader holds.
+
+The key lives in OUTDIR/.grader-key (mode 0600), which no jail can see. A result file whose MAC
+does not match was not written by this grader with this key: it is never trusted, and its
+submission is graded again. File names come from the grader's own safe names, never from a
+result file's contents.
+"""
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from pathlib import Path
+
+from grader.core import SubmissionResult
+from grader.grading.files import UnsafeFile, read_capped, safe_name, write_atomically
+
+KEY_FILE = ".grader-key"
+MAX_RESULT_BYTES = 4 * 2**20
+
+
+def submission_key(student: str, assignment: str) -> str:
+    return f"{safe_name(student)}__{safe_name(assignment)}"
+
+
+class ResultStore:
+    def __init__(self, outdir: Path):
+        self.outdir = outdir
+        self.folder = outdir / "results"
+        self._key = None
+
+    @property
+    def key(self) -> bytes:
+        if self._key is None:
+            path = self.outdir / KEY_FILE
+            if not path.exists():
+                self.outdir.mkdir(parents=True, exist_ok=True)
+                descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(descriptor, "w") as handle:
+                    handle.write(secrets.token_hex(32))
+            self._key = read_capped(path, 1024).strip()
+        return self._key
+
+    def mac(self, data: dict) -> str:
+        payload = json.dumps({k: v for k, v in data.items() if k != "mac"}, sort_keys=True, ensure_ascii=False)
+        return hmac.new(self.key, payload.encode(), hashlib.sha256).hexdigest()
+
+    def path(self, key: str) -> Path:
+        return self.folder / f"{key}.json"
+
+    def save(self, result: SubmissionResult) -> None:
+        data = result.to_json()
+        data["mac"] = self.mac(data)
+        write_atomically(self.path(result.key), json.dumps(data, ensure_ascii=False, indent=1))
+
+    def load(self, path: Path) -> SubmissionResult | None:
+        """The result in ``path`` if this grader wrote it; None for anything else."""
+        try:
+            data = json.loads(read_capped(path, MAX_RESULT_BYTES))
+            if not isinstance(data, dict) or not hmac.compare_digest(str(data.get("mac", "")), self.mac(data)):
+                return None
+            result = SubmissionResult.from_json(data)
+        except (OSError, ValueError, KeyError, TypeError, UnsafeFile):
+            return None
+        # the file's name is the grader's; the key field is only checked against it
+        return result if self.path(result.key) == path else None
+
+    def load_all(self) -> list[SubmissionResult]:
+        if not self.folder.is_dir():
+            return []
+        return [result for path in sorted(self.folder.glob("*.json")) if (result := self.load(path)) is not None]
+
+    def is_graded(self, key: str, digest: str) -> bool:
+        result = self.load(self.path(key)) if self.path(key).exists() else None
+        return result is not None and result.hash == digest
