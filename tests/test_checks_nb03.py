@@ -4,12 +4,15 @@ import nbformat
 import numpy as np
 import pytest
 
-from helpers import SOLUTIONS, assert_wrong_answer, definitions_of, function_exercises, model_verdict, verdict, wrong_answer_ids
+from helpers import (SOLUTIONS, assert_wrong_answer, definitions_of, function_exercises, graded_verdict,
+                     model_verdict, verdict, wrong_answer_ids)
+from mutation import notebook_score
 from grader.core import Status
 from grader.exercises.registry import get_exercise
 from grader.hidden import hidden_cases, with_expected
 
-NAME = "03_mlp_mnist.ipynb"
+ASSIGNMENT = "03_mlp_mnist"
+NAME = f"{ASSIGNMENT}.ipynb"
 
 
 @pytest.fixture(scope="module")
@@ -17,14 +20,32 @@ def solution_namespace():
     return definitions_of(SOLUTIONS / NAME)
 
 
+def stored_text(cell_id):
+    notebook = nbformat.read(SOLUTIONS / NAME, as_version=4)
+    cell = next(cell for cell in notebook.cells if cell.get("id") == cell_id)
+    return "".join(output.get("text", "") for output in cell.outputs)
+
+
 def test_stored_outputs_reach_the_accuracy_targets():
     # The stored run of the solution must show the targets the notebook promises (>= 90 % and >= 98 %).
-    notebook = nbformat.read(SOLUTIONS / NAME, as_version=4)
-    text = {cell.get("id"): "".join(o.get("text", "") for o in cell.outputs)
-            for cell in notebook.cells if cell.cell_type == "code"}
-    numpy_accuracy = float(text["train-numpy"].split("hecha a mano: ")[1].split("%")[0])
-    keras_accuracy = float(text["ex-3-5"].split("exactitud en prueba: ")[1].split("%")[0])
+    numpy_accuracy = float(stored_text("train-numpy").split("hecha a mano: ")[1].split("%")[0])
+    keras_accuracy = float(stored_text("test-once").split("exactitud en prueba: ")[1].split("%")[0])
     assert numpy_accuracy >= 90.0 and keras_accuracy >= 98.0
+
+
+def test_stored_experiments_show_what_the_prose_says():
+    # overfitting: 100 % on its 1000 training images, far less on validation
+    text = stored_text("overfitting")
+    train, validation = (float(part.split("%")[0]) for part in text.split("entrenamiento ")[1].split("validación "))
+    assert train == 100.0 and validation < 95.0
+    # vanishing gradients: sigmoid about 0.25 per layer (0.25^9 ≈ 3.8e-6), ReLU of order 1
+    lines = {line.split()[0]: line for line in stored_text("gradient-norms").splitlines() if line.strip()}
+    sigmoid_ratio = float(lines["sigmoid"].split("= ")[1].split()[0])
+    relu_ratio = float(lines["relu"].split("= ")[1].split()[0])
+    assert 1e-7 < sigmoid_ratio < 1e-4 and 0.1 < relu_ratio < 10
+    # the untrained network's loss is close to log 10
+    untrained = float(stored_text("initial-loss-run").split("con X_val:")[1].split()[0])
+    assert abs(untrained - np.log(10)) < 0.2
 
 
 def test_seed_004_crossentropy_table(solution_namespace):
@@ -58,6 +79,38 @@ def test_backward_passes_a_numerical_gradient_check(solution_namespace):
         assert error < 1e-6
 
 
+def test_early_stopping_reference_agrees_with_keras():
+    # The reference of 3.7 replays keras.callbacks.EarlyStopping; drive the real callback with the same losses.
+    import keras
+    from grader.hidden.nb03 import _early_stopping
+
+    class Model:
+        stop_training = False
+
+        def get_weights(self):
+            return []
+
+        def set_weights(self, weights):
+            pass
+
+    rng = np.random.default_rng(3)
+    sequences = [list(np.round(rng.uniform(0.3, 0.5, size=12), 2)) for _ in range(40)]
+    sequences += [[0.5, 0.4, 0.4, 0.41, 0.3], [0.9, 0.8, 0.7], [1.0, 1.0, 1.0, 1.0]]
+    for losses in sequences:
+        for patience in (1, 2, 3, 5):
+            callback = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
+            model = Model()
+            callback.set_model(model)
+            callback.on_train_begin()
+            run = len(losses)
+            for epoch, loss in enumerate(losses):
+                callback.on_epoch_end(epoch, {"val_loss": loss})
+                if model.stop_training:
+                    run = epoch + 1
+                    break
+            assert _early_stopping(losses, patience) == (run, callback.best_epoch + 1), (losses, patience)
+
+
 # ---------------------------------------------------------------- wrong answers
 
 def sigmoid(z):
@@ -72,13 +125,23 @@ def count_with_input_biases(layer_sizes):
     return sum(n * m for n, m in zip(layer_sizes[:-1], layer_sizes[1:])) + sum(layer_sizes)
 
 
+def count_as_float(layer_sizes):
+    return float(sum(n * m + m for n, m in zip(layer_sizes[:-1], layer_sizes[1:])))
+
+
 def softmax_unshifted(z):
     with np.errstate(over="ignore", invalid="ignore"):
         return np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)
 
 
+def softmax_global_max(z):
+    with np.errstate(invalid="ignore"):
+        exponentials = np.exp(z - z.max())
+        return exponentials / exponentials.sum(axis=-1, keepdims=True)
+
+
 def softmax_wrong_axis(z):
-    exponentials = np.exp(z - z.max())
+    exponentials = np.exp(z - z.max(axis=-1, keepdims=True))
     return exponentials / exponentials.sum(axis=0, keepdims=True)
 
 
@@ -89,6 +152,10 @@ def crossentropy_unclipped(y_true, y_prob):
 
 def crossentropy_mean(y_true, y_prob):
     return np.mean(-np.sum(y_true * np.log(np.clip(y_prob, 1e-7, 1 - 1e-7)), axis=-1))
+
+
+def crossentropy_other_clip(y_true, y_prob):
+    return -np.sum(y_true * np.log(np.clip(y_prob, 1e-12, 1)), axis=-1)
 
 
 def forward_transposed(X, W1, b1, W2, b2):
@@ -106,68 +173,200 @@ def _correct_forward(X, W1, b1, W2, b2):
     return A1, sigmoid(A1 @ W2 + b2)
 
 
-def backward_transposed(X, Y, W1, b1, W2, b2):
+def _backward(X, Y, W1, b1, W2, b2, output_derivative=True, hidden_derivative=True, scale=None, sign=1):
     A1, A2 = _correct_forward(X, W1, b1, W2, b2)
-    D2 = (A2 - Y) * A2 * (1 - A2) / len(X)
-    D1 = (D2 @ W2.T) * A1 * (1 - A1)
-    return D1.T @ X, D1.sum(axis=0), D2.T @ A1, D2.sum(axis=0)
-
-
-def backward_without_bias_gradients(X, Y, W1, b1, W2, b2):
-    A1, A2 = _correct_forward(X, W1, b1, W2, b2)
-    D2 = (A2 - Y) * A2 * (1 - A2) / len(X)
-    D1 = (D2 @ W2.T) * A1 * (1 - A1)
-    return X.T @ D1, np.zeros_like(b1), A1.T @ D2, np.zeros_like(b2)
-
-
-def backward_forgets_hidden_derivative(X, Y, W1, b1, W2, b2):
-    A1, A2 = _correct_forward(X, W1, b1, W2, b2)
-    D2 = (A2 - Y) * A2 * (1 - A2) / len(X)
-    D1 = D2 @ W2.T
+    D2 = sign * (A2 - Y) * (A2 * (1 - A2) if output_derivative else 1) / (len(X) if scale is None else scale)
+    D1 = (D2 @ W2.T) * (A1 * (1 - A1) if hidden_derivative else 1)
     return X.T @ D1, D1.sum(axis=0), A1.T @ D2, D2.sum(axis=0)
 
 
-def _init(X, Y, n_hidden, seed):
+def backward_transposed(X, Y, W1, b1, W2, b2):
+    dW1, db1, dW2, db2 = _backward(X, Y, W1, b1, W2, b2)
+    return dW1.T, db1, dW2.T, db2
+
+
+def backward_without_bias_gradients(X, Y, W1, b1, W2, b2):
+    dW1, _, dW2, _ = _backward(X, Y, W1, b1, W2, b2)
+    return dW1, np.zeros_like(b1), dW2, np.zeros_like(b2)
+
+
+def backward_forgets_hidden_derivative(X, Y, W1, b1, W2, b2):
+    return _backward(X, Y, W1, b1, W2, b2, hidden_derivative=False)
+
+
+def backward_forgets_output_derivative(X, Y, W1, b1, W2, b2):
+    return _backward(X, Y, W1, b1, W2, b2, output_derivative=False)
+
+
+def backward_sums(X, Y, W1, b1, W2, b2):
+    return _backward(X, Y, W1, b1, W2, b2, scale=1)
+
+
+def backward_flipped(X, Y, W1, b1, W2, b2):
+    return _backward(X, Y, W1, b1, W2, b2, sign=-1)
+
+
+def backward_hidden_uses_output(X, Y, W1, b1, W2, b2):
+    A1, A2 = _correct_forward(X, W1, b1, W2, b2)
+    D2 = (A2 - Y) * A2 * (1 - A2) / len(X)
+    D1 = (D2 @ W2.T) * A1
+    return X.T @ D1, D1.sum(axis=0), A1.T @ D2, D2.sum(axis=0)
+
+
+def _init(X, Y, n_hidden, seed, w2_first=False):
     rng = np.random.default_rng(seed)
-    return (rng.normal(size=(X.shape[1], n_hidden)) / np.sqrt(X.shape[1]), np.zeros(n_hidden),
-            rng.normal(size=(n_hidden, Y.shape[1])) / np.sqrt(n_hidden), np.zeros(Y.shape[1]))
+    if w2_first:
+        W2 = rng.normal(size=(n_hidden, Y.shape[1])) / np.sqrt(n_hidden)
+        W1 = rng.normal(size=(X.shape[1], n_hidden)) / np.sqrt(X.shape[1])
+    else:
+        W1 = rng.normal(size=(X.shape[1], n_hidden)) / np.sqrt(X.shape[1])
+        W2 = rng.normal(size=(n_hidden, Y.shape[1])) / np.sqrt(n_hidden)
+    return rng, [W1, np.zeros(n_hidden), W2, np.zeros(Y.shape[1])]
+
+
+def _train(X, Y, n_hidden, epochs, batch_size, learning_rate, seed, w2_first=False, shuffle="each", extra_epochs=0,
+           frozen=(), signs=(1, 1, 1, 1), step=None):
+    rng, params = _init(X, Y, n_hidden, seed, w2_first)
+    once = rng.permutation(len(X)) if shuffle == "once" else None
+    for _ in range(epochs + extra_epochs):
+        order = {"each": None, "never": np.arange(len(X)), "once": once}[shuffle]
+        order = rng.permutation(len(X)) if order is None else order
+        for start in range(0, len(X), step or batch_size):
+            rows = order[start:start + batch_size]
+            gradients = _backward(X[rows], Y[rows], *params)
+            params = [p if i in frozen else p - sign * learning_rate * g
+                      for i, (p, g, sign) in enumerate(zip(params, gradients, signs))]
+    return tuple(params)
 
 
 def train_never_updates(X, Y, n_hidden, epochs, batch_size, learning_rate, seed=0):
-    return _init(X, Y, n_hidden, seed)
+    return tuple(_init(X, Y, n_hidden, seed)[1])
 
 
 def train_only_output_layer(X, Y, n_hidden, epochs, batch_size, learning_rate, seed=0):
-    W1, b1, W2, b2 = _init(X, Y, n_hidden, seed)
-    for _ in range(epochs):
-        for start in range(0, len(X), batch_size):
-            x, y = X[start:start + batch_size], Y[start:start + batch_size]
-            A1, A2 = _correct_forward(x, W1, b1, W2, b2)
-            D2 = (A2 - y) * A2 * (1 - A2) / len(x)
-            W2, b2 = W2 - learning_rate * A1.T @ D2, b2 - learning_rate * D2.sum(axis=0)
-    return W1, b1, W2, b2
+    return _train(X, Y, n_hidden, epochs, batch_size, learning_rate, seed, frozen=(0, 1))
 
 
 def train_returns_transposed(X, Y, n_hidden, epochs, batch_size, learning_rate, seed=0):
-    W1, b1, W2, b2 = _init(X, Y, n_hidden, seed)
+    W1, b1, W2, b2 = _train(X, Y, n_hidden, epochs, batch_size, learning_rate, seed)
     return W1.T, b1, W2.T, b2
+
+
+def train_draws_w2_first(X, Y, n_hidden, epochs, batch_size, learning_rate, seed=0):
+    return _train(X, Y, n_hidden, epochs, batch_size, learning_rate, seed, w2_first=True)
+
+
+def train_without_shuffling(X, Y, n_hidden, epochs, batch_size, learning_rate, seed=0):
+    return _train(X, Y, n_hidden, epochs, batch_size, learning_rate, seed, shuffle="never")
+
+
+def train_shuffles_once(X, Y, n_hidden, epochs, batch_size, learning_rate, seed=0):
+    return _train(X, Y, n_hidden, epochs, batch_size, learning_rate, seed, shuffle="once")
+
+
+def train_one_epoch_less(X, Y, n_hidden, epochs, batch_size, learning_rate, seed=0):
+    return _train(X, Y, n_hidden, epochs, batch_size, learning_rate, seed, extra_epochs=-1)
+
+
+def train_ascends_b2(X, Y, n_hidden, epochs, batch_size, learning_rate, seed=0):
+    return _train(X, Y, n_hidden, epochs, batch_size, learning_rate, seed, signs=(1, 1, 1, -1))
+
+
+def train_overlapping_batches(X, Y, n_hidden, epochs, batch_size, learning_rate, seed=0):
+    return _train(X, Y, n_hidden, epochs, batch_size, learning_rate, seed, step=max(1, batch_size // 2))
+
+
+def initial_loss_bits(n_classes):
+    return float(np.log2(n_classes))
+
+
+def initial_loss_probability(n_classes):
+    return 1 / n_classes
+
+
+def initial_loss_negative(n_classes):
+    return float(-np.log(n_classes))
+
+
+def _early_stopping(val_losses, patience, ties_improve=False, strict_wait=False):
+    best, waited = 0, 0
+    for epoch in range(1, len(val_losses)):
+        if val_losses[epoch] < val_losses[best] or (ties_improve and val_losses[epoch] == val_losses[best]):
+            best, waited = epoch, 0
+        else:
+            waited += 1
+            if waited > patience if strict_wait else waited >= patience:
+                return epoch + 1, best + 1
+    return len(val_losses), best + 1
+
+
+def early_stopping_from_zero(val_losses, patience):
+    run, best = _early_stopping(val_losses, patience)
+    return run - 1, best - 1
+
+
+def early_stopping_ties_improve(val_losses, patience):
+    return _early_stopping(val_losses, patience, ties_improve=True)
+
+
+def early_stopping_one_late(val_losses, patience):
+    return _early_stopping(val_losses, patience, strict_wait=True)
+
+
+def early_stopping_global_minimum(val_losses, patience):
+    return _early_stopping(val_losses, patience)[0], int(np.argmin(val_losses)) + 1
+
+
+def shrink_sigmoid_half(activation, depth):
+    return {"sigmoid": 0.5, "tanh": 1.0, "relu": 1.0}[activation] ** depth
+
+
+def shrink_relu_zero(activation, depth):
+    return {"sigmoid": 0.25, "tanh": 1.0, "relu": 0.0}[activation] ** depth
+
+
+def shrink_tanh_like_sigmoid(activation, depth):
+    return {"sigmoid": 0.25, "tanh": 0.25, "relu": 1.0}[activation] ** depth
 
 
 WRONG_ANSWERS = [
     ("3.1", "count_dense_params", count_without_biases, "solo los pesos"),
-    ("3.1", "count_dense_params", count_with_input_biases, "model.count_params() da 11935"),
-    ("3.2", "softmax", softmax_unshifted, "Resta el máximo de cada fila"),
+    ("3.1", "count_dense_params", count_with_input_biases, "sesgos también en la capa de entrada"),
+    ("3.1", "count_dense_params", count_as_float, "debe devolver un número entero"),
+    ("3.2", "softmax", softmax_unshifted, "Softmax no cambia si sumas la misma constante"),
+    ("3.2", "softmax", softmax_global_max, "tiene que ser el de cada fila"),
     ("3.2", "softmax", softmax_wrong_axis, "cada fila debe sumar 1"),
-    ("3.2", "categorical_crossentropy", crossentropy_unclipped, "np.clip"),
+    ("3.2", "categorical_crossentropy", crossentropy_unclipped, "[1e-7, 1 − 1e-7]"),
     ("3.2", "categorical_crossentropy", crossentropy_mean, "una pérdida por ejemplo"),
-    ("3.3", "forward", forward_transposed, "A1: se esperaba"),
+    ("3.2", "categorical_crossentropy", crossentropy_other_clip, "−log(1e-7) ≈ 16.12"),
+    ("3.3", "forward", forward_transposed, "lanzó ValueError"),
     ("3.3", "forward", forward_without_bias, "A1: se esperaba"),
-    ("3.3", "backward", backward_transposed, "dW1 debe tener la forma del parámetro, (6, 3)"),
-    ("3.3", "backward", backward_without_bias_gradients, "db1 no coincide con el gradiente de TensorFlow"),
-    ("3.3", "backward", backward_forgets_hidden_derivative, "dW1 no coincide con el gradiente de TensorFlow"),
-    ("3.4", "train_network", train_never_updates, "debe llegar al 85%"),
-    ("3.4", "train_network", train_only_output_layer, "debe llegar al 85%"),
-    ("3.4", "train_network", train_returns_transposed, "W1 debería tener forma (2, 10)"),
+    ("3.3", "backward", backward_transposed, "dW2 debe tener la forma del parámetro, (2, 1)"),
+    ("3.3", "backward", backward_without_bias_gradients, "db2 (el primero que falla"),
+    ("3.3", "backward", backward_forgets_hidden_derivative, "derivada de la sigmoide de la capa oculta"),
+    ("3.3", "backward", backward_forgets_output_derivative, "derivada de la sigmoide de la capa de salida"),
+    ("3.3", "backward", backward_sums, "son n veces los correctos"),
+    ("3.3", "backward", backward_flipped, "tienen el signo cambiado"),
+    ("3.3", "backward", backward_hidden_uses_output, "dW1 (el primero que falla en el orden de la retropropagación"),
+    ("3.4", "train_network", train_never_updates, "no se actualiza ninguno"),
+    ("3.4", "train_network", train_only_output_layer, "W1, b1 no cambia(n)"),
+    ("3.4", "train_network", train_returns_transposed, "con epochs=0 debe devolver los parámetros iniciales"),
+    ("3.4", "train_network", train_draws_w2_first, "con epochs=0 debe devolver los parámetros iniciales"),
+    ("3.4", "train_network", train_without_shuffling, "coincide con entrenar sin barajar"),
+    ("3.4", "train_network", train_shuffles_once, "coincide con barajar una sola vez"),
+    ("3.4", "train_network", train_one_epoch_less, "¿Llega a ejecutarse el bucle de épocas"),
+    ("3.4", "train_network", train_ascends_b2, "en contra de su gradiente"),
+    ("3.4", "train_network", train_overlapping_batches, "sin solaparse"),
+    ("3.6", "initial_loss", initial_loss_bits, "logaritmo en base 2"),
+    ("3.6", "initial_loss", initial_loss_probability, "esa es la probabilidad de la clase correcta"),
+    ("3.6", "initial_loss", initial_loss_negative, "signo cambiado"),
+    ("3.7", "early_stopping_epochs", early_stopping_from_zero, "se numeran desde 1"),
+    ("3.7", "early_stopping_epochs", early_stopping_ties_improve, "un empate con la mejor pérdida no es una mejora"),
+    ("3.7", "early_stopping_epochs", early_stopping_one_late, "se entrenan 4 épocas"),
+    ("3.7", "early_stopping_epochs", early_stopping_global_minimum, "los pesos que se recuperan son los de la época"),
+    ("3.8", "gradient_shrink_factor", shrink_sigmoid_half, "es como mucho 0.5 · 0.5"),
+    ("3.8", "gradient_shrink_factor", shrink_relu_zero, "devolvió 0"),
+    ("3.8", "gradient_shrink_factor", shrink_tanh_like_sigmoid, "con 5 capa(s) de tanh"),
 ]
 
 
@@ -177,28 +376,86 @@ def test_wrong_answer_fails_with_specific_reason(exercise_id, name, wrong, reaso
 
 
 def test_every_function_exercise_has_a_wrong_answer_test():
-    assert {row[0] for row in WRONG_ANSWERS} == {e.id for e in function_exercises("03_mlp_mnist")}
+    assert {row[0] for row in WRONG_ANSWERS} == {e.id for e in function_exercises(ASSIGNMENT)}
 
 
 def test_messages_switch_to_english(english, solution_namespace):
     result = verdict("3.2", solution_namespace, softmax=softmax_unshifted)
-    assert "Subtract each row's maximum before np.exp" in str(result.message)
+    assert "Softmax does not change when you add the same constant" in str(result.message)
+
+
+def test_backward_mistake_is_shown_on_the_tiny_network(solution_namespace):
+    # the first failing case is the 2-example network, whose inputs fit in the message
+    message = verdict("3.3", solution_namespace, backward=backward_hidden_uses_output).message.es
+    assert message.startswith("backward([[ 1. , 0. , 0.5], [ 0. , 1. , -0.5]]")
+    assert "capa de salida están bien" in message
+
+
+def test_training_is_graded_with_the_reference_backward(solution_namespace):
+    # 3.4 uses backward: a wrong backward costs 3.3 only (the grader runs 3.4 with the reference one)
+    exercise = get_exercise("3.4")
+    assert exercise.uses == {"backward": "3.3"}
+    from grader.hidden import reference_sources
+    namespace = dict(solution_namespace, backward=backward_flipped)
+    for source in reference_sources(exercise.uses):
+        exec(source, namespace)
+    assert graded_verdict("3.4", namespace).status == Status.CORRECT
+    assert graded_verdict("3.3", dict(solution_namespace, backward=backward_flipped)).status == Status.WRONG
+
+
+def test_training_mistakes_are_named_on_a_longer_run(solution_namespace):
+    exercise = get_exercise("3.4")
+    three_epochs = next(case for case in with_expected("3.4", exercise.cases()) if case.args[3] == 3)
+    for wrong, reason in ((train_one_epoch_less, "con una época menos"),
+                          (train_without_shuffling, "sin barajar"), (train_shuffles_once, "una sola vez")):
+        result = exercise.judge(exercise.run({"train_network": wrong}, [three_epochs]))
+        assert result.status == Status.WRONG and reason in result.message.es, result.message.es
 
 
 def test_hidden_mnist_case_catches_a_network_that_does_not_learn(solution_namespace):
     exercise = get_exercise("3.4")
     mnist_case = next(case for case in with_expected("3.4", hidden_cases("3.4")) if case.args[0].shape[1] == 784)
     result = exercise.judge(exercise.run({"train_network": train_never_updates}, [mnist_case]))
-    assert result.status == Status.WRONG and "imágenes de prueba de MNIST" in result.message.es
+    assert result.status == Status.WRONG and "no se actualiza ninguno" in result.message.es
     assert "(…)" in result.message.es  # hidden inputs are never shown
+
+
+# ---------------------------------------------------------------- mutation testing
+
+EQUIVALENT_MUTANTS = {
+    "softmax:3:drop-minus": "axis=-1 → axis=1: the inputs are (n, K) matrices, where both are the class axis",
+    "softmax:3:1->-1": "axis=-1 → axis=1 (written --1): the same axis of an (n, K) matrix",
+    "softmax:4:drop-minus": "axis=-1 → axis=1: the same axis of an (n, K) matrix",
+    "softmax:4:1->-1": "axis=-1 → axis=1 (written --1): the same axis of an (n, K) matrix",
+    "categorical_crossentropy:3:drop-minus": "axis=-1 → axis=1 (the leading minus is killed): the same axis of an "
+                                             "(n, K) matrix",
+    "categorical_crossentropy:3:1->-1": "axis=-1 → axis=1 (the upper bound's 1 → −1 is killed): the same axis",
+    "categorical_crossentropy:3:drop-right": "upper clip 1 − 1e-7 → 1: a certain right answer costs 0 instead of "
+                                             "1e-7, below any sensible tolerance",
+    "categorical_crossentropy:3:Sub->Add": "upper clip 1 − 1e-7 → 1 + 1e-7: the same 1e-7 difference",
+    "categorical_crossentropy:3:1e-07->-1e-07": "upper clip 1 − 1e-7 → 1 + 1e-7 (the lower bound's mutant is "
+                                                "killed): the same 1e-7 difference",
+    "categorical_crossentropy:3:1e-07->0": "upper clip 1 − 1e-7 → 1 (the lower bound's mutant is killed)",
+    "categorical_crossentropy:3:1->2": "upper clip 1 − 1e-7 → 2 − 1e-7 (axis=-2 is killed): probabilities never "
+                                       "exceed 1, so only the 1e-7 of a certain right answer changes",
+    "train_network:4:1->-1": "X.shape[1] → X.shape[-1] (and Y's): the inputs are matrices, where both are the "
+                             "number of columns",
+}
+
+
+@pytest.mark.slow
+def test_mutants_of_the_solutions_fail_the_checks():
+    score, survivors = notebook_score(ASSIGNMENT, [e.id for e in function_exercises(ASSIGNMENT)],
+                                      EQUIVALENT_MUTANTS)
+    assert score >= 0.98, survivors
 
 
 # ---------------------------------------------------------------- Keras model
 
-def mlp(keras, hidden_activation="relu", output_activation="softmax", dropout=True, flatten=True):
+def mlp(keras, hidden_activation="relu", output_activation="softmax", dropout=True, flatten=True, units=32):
     from keras import layers
     stack = [keras.Input((28, 28)), layers.Flatten()] if flatten else [keras.Input((784,))]
-    stack += [layers.Dense(32, activation=hidden_activation)]
+    stack += [layers.Dense(units, activation=hidden_activation)]
     stack += [layers.Dropout(0.2)] if dropout else []
     return keras.Sequential(stack + [layers.Dense(10, activation=output_activation)])
 
@@ -208,6 +465,9 @@ def test_model_check_architecture_and_accuracy():
     from keras import layers
     keras.utils.set_random_seed(0)
     assert model_verdict("3.5", None).status == Status.NOT_ATTEMPTED
+
+    unsaved = model_verdict("3.5", mlp(keras), save=False)
+    assert unsaved.status == Status.WRONG and "no está guardado en mnist_mlp.keras" in unsaved.message.es
 
     no_hidden = keras.Sequential([keras.Input((784,)), layers.Dropout(0.2), layers.Dense(10, activation="softmax")])
     result = model_verdict("3.5", no_hidden)
@@ -224,22 +484,42 @@ def test_model_check_architecture_and_accuracy():
 
     for flatten in (True, False):  # both input layouts are evaluated; untrained, they are at chance level
         result = model_verdict("3.5", mlp(keras, flatten=flatten))
-        assert result.status == Status.WRONG and "de las 10 000 imágenes de prueba" in result.message.es
+        assert result.status == Status.WRONG and "exactitud en el conjunto de prueba" in result.message.es
+
+
+def test_shifted_images_move_and_keep_their_pixels():
+    from grader.exercises.nb03 import shifted
+    image = np.arange(1, 10, dtype=float).reshape(1, 3, 3)
+    assert shifted(image, 0, 1).tolist() == [[[0, 1, 2], [0, 4, 5], [0, 7, 8]]]
+    assert shifted(image, -1, 0).tolist() == [[[4, 5, 6], [7, 8, 9], [0, 0, 0]]]
+    assert shifted(image, 0, 0).tolist() == image.tolist()
 
 
 @pytest.mark.slow
-def test_model_check_accepts_a_trained_model_and_measures_it(monkeypatch):
+def test_model_check_accepts_an_honest_model_and_flags_one_trained_on_the_test_set(monkeypatch):
     import keras
-    from grader.data import load_mnist
+    from grader.data import grader_test_set, load_mnist
     from grader.exercises import nb03
-    keras.utils.set_random_seed(0)
     (x_train, y_train), _ = load_mnist()
-    model = mlp(keras, flatten=False)
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    model.fit(x_train[:20000].reshape(-1, 784) / 255, y_train[:20000], epochs=2, batch_size=128, verbose=0)
-    # About 94 %: passes a 90 % bar, fails the real 97.8 % one.
-    monkeypatch.setattr(nb03, "KERAS_TEST_ACCURACY", 0.90)
-    assert model_verdict("3.5", model).status == Status.CORRECT
+    test_images, test_labels = grader_test_set("mnist")
+
+    def trained(images, labels, epochs):
+        keras.utils.set_random_seed(0)
+        model = mlp(keras, flatten=False, units=256)
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        model.fit(images.reshape(-1, 784), labels, epochs=epochs, batch_size=128, verbose=0)
+        return model
+
+    # About 95 %: passes a 94 % bar, fails the real 97.8 % one; it makes about twice as many mistakes on the
+    # shifted images as on the test images (2.0), well under the flag.
+    honest = trained(x_train[:20000] / 255, y_train[:20000], 3)
+    monkeypatch.setattr(nb03, "KERAS_TEST_ACCURACY", 0.94)
+    assert model_verdict("3.5", honest).status == Status.CORRECT
     monkeypatch.setattr(nb03, "KERAS_TEST_ACCURACY", 0.978)
-    result = model_verdict("3.5", model)
+    result = model_verdict("3.5", honest)
     assert result.status == Status.WRONG and "debe llegar al 97.8%" in result.message.es
+
+    # Trained on the test images themselves: 99.8 % right on them, 27 times as many mistakes once they move a pixel.
+    cheat = trained(np.asarray(test_images), np.asarray(test_labels), 15)
+    result = model_verdict("3.5", cheat)
+    assert result.status == Status.WRONG and "ha visto las imágenes de prueba al entrenar" in result.message.es
