@@ -65,30 +65,30 @@ def build_submissions(folder) -> dict:
         expected[student] = (status, score)
 
     save("huge_allocation", with_cell_after(solution01(), "setup",
-                                            "import numpy as np\nbig = np.ones(30 * 2**30 // 8)"), "memory-limit", 9)
+                                            "import numpy as np\nbig = np.ones(30 * 2**30 // 8)"), "memory-limit", 12)
     save("exits_kernel", with_cell_after(solution01(), "collapse-demo", "import os\nos._exit(1)"),
-         "kernel-died", 7)
-    save("syntax_error", with_cell_after(solution01(), "setup", "def broken(:\n    pass"), "syntax-error", 9)
+         "kernel-died", 10)
+    save("syntax_error", with_cell_after(solution01(), "setup", "def broken(:\n    pass"), "syntax-error", 12)
 
     deleted = solution01()
     del deleted.cells[cell_index(deleted, "ex-1-7")]
-    save("deleted_cell", deleted, "graded", 8)
+    save("deleted_cell", deleted, "graded", 11)
 
     shuffled = solution01()
     moved = shuffled.cells.pop(cell_index(shuffled, "ex-1-7"))
     shuffled.cells.append(moved)
     shuffled.cells.insert(cell_index(shuffled, "ex-1-1"), nbformat.from_dict(
         {**shuffled.cells[cell_index(shuffled, "ex-1-1")], "id": "copy-of-1-1"}))
-    save("moved_and_duplicated", shuffled, "graded", 9)
+    save("moved_and_duplicated", shuffled, "graded", 12)
 
     save("renamed_function", replace_in_cell(solution01(), "ex-1-7", "def collapse_linear_layers(",
-                                             "def collapse_layers("), "graded", 8)
+                                             "def collapse_layers("), "graded", 11)
     save("forges_checks", with_cell_after(student01(), "setup", FORGERY), "graded", 0)
     save("patches_numpy_in_function", with_cell_after(student01(), "ex-1-1", PATCHING_STEP), "graded", 0)
     save("hard_codes_public_answers", with_cell_after(student01(), "ex-1-1", HARD_CODED_STEP), "graded", 0)
     save("unsafe_model", with_cell_after(student01(), "setup", LAMBDA_MODEL), "graded", 0)
     save("crashes_in_function", replace_in_cell(solution01(), "ex-1-7", '"""Devuelve',
-                                                'import os\n    os._exit(3)\n    """Devuelve'), "kernel-died", 6)
+                                                'import os\n    os._exit(3)\n    """Devuelve'), "kernel-died", 9)
 
     for name, content in [("empty", b""), ("garbage", b"\x89PNG not a notebook"),
                           ("truncated", (SOLUTIONS / f"{NB01}.ipynb").read_bytes()[:500])]:
