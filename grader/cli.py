@@ -8,6 +8,7 @@ from grader.authoring import expected
 from grader.authoring.build import BuildError, build
 from grader.authoring.execute import execute_in_place
 from grader.authoring.release import release
+from grader.grading import jail
 from grader.grading.batch import grade_batch
 from grader.grading.limits import Limits
 from grader.grading.store import ResultStore
@@ -42,14 +43,18 @@ def parser() -> argparse.ArgumentParser:
     grade_cmd.add_argument("--format", default="",
                            help=f"extra exports, comma-separated: {','.join(reports.OPTIONAL)}")
     grade_cmd.add_argument("--lang", choices=["es", "en"], default=None, help="feedback language (default es)")
+    grade_cmd.add_argument("--isolation", choices=["bwrap", "none"], default="bwrap",
+                           help="run student code in a bubblewrap jail (default), or, at your own risk, not at all")
     grade_cmd.add_argument("--cell-timeout", type=float, default=defaults.cell_seconds,
-                           help=f"seconds per cell (default {defaults.cell_seconds:.0f})")
+                           help=f"CPU seconds per cell (default {defaults.cell_seconds:.0f})")
     grade_cmd.add_argument("--notebook-timeout", type=float, default=defaults.notebook_seconds,
-                           help=f"seconds per notebook (default {defaults.notebook_seconds:.0f})")
+                           help=f"CPU seconds per notebook (default {defaults.notebook_seconds:.0f})")
     grade_cmd.add_argument("--exercise-timeout", type=float, default=defaults.exercise_seconds,
-                           help=f"seconds for one exercise's function tests (default {defaults.exercise_seconds:.0f})")
+                           help=f"CPU seconds for one exercise's function tests (default {defaults.exercise_seconds:.0f})")
     grade_cmd.add_argument("--memory-mb", type=int, default=defaults.memory_mb,
-                           help=f"memory limit per process in MB (default {defaults.memory_mb})")
+                           help=f"memory limit of each jail's whole process tree, in MB (default {defaults.memory_mb})")
+    grade_cmd.add_argument("--wall-factor", type=float, default=defaults.wall_factor,
+                           help=f"wall-clock backstop as a multiple of each CPU limit (default {defaults.wall_factor:g})")
 
     release_cmd = commands.add_parser("release", help="build the student bundle (no solutions, no hidden tests)")
     release_cmd.add_argument("--out", type=Path, required=True, metavar="DIR")
@@ -101,9 +106,18 @@ def grade_command(main_parser, args) -> int:
     unknown = set(formats) - set(reports.OPTIONAL)
     if unknown:
         main_parser.error(f"unknown --format {', '.join(sorted(unknown))}; choose from {', '.join(reports.OPTIONAL)}")
+    isolated = args.isolation == "bwrap"
+    if isolated and (problem := jail.unavailable()):
+        print(f"error: grading runs student code in a bubblewrap jail, and {problem}.\n"
+              f"Without it, student code could change grades or read hidden tests. To grade anyway, at your own "
+              f"risk, add --isolation none.", file=sys.stderr)
+        return 2
+    if not isolated:
+        print("WARNING: --isolation none: student code runs with your permissions. It can read the solutions and "
+              "the hidden tests, and change any grade. Use it only with code you trust.", file=sys.stderr)
     lang = args.lang or language()
     limits = Limits(cell_seconds=args.cell_timeout, notebook_seconds=args.notebook_timeout,
-                    exercise_seconds=args.exercise_timeout, memory_mb=args.memory_mb)
+                    exercise_seconds=args.exercise_timeout, memory_mb=args.memory_mb, wall_factor=args.wall_factor)
     stored = {result.key: result for result in ResultStore(args.out).load_all()}
 
     def on_result(result):
@@ -111,7 +125,7 @@ def grade_command(main_parser, args) -> int:
         reports.after_each(result, list(stored.values()), args.out, lang)
 
     results = grade_batch(args.paths, args.out, jobs=args.jobs, force=args.force, limits=limits,
-                          keep_executed=args.keep_executed, on_result=on_result)
+                          keep_executed=args.keep_executed, isolated=isolated, on_result=on_result)
     if not results:
         print("no submissions found (looked for *.ipynb files)", file=sys.stderr)
     reports.export_all(results, args.out, lang, formats)

@@ -9,7 +9,7 @@ def short_repr(value, limit: int = 60) -> str:
         text = np.array2string(value, precision=4, separator=", ", threshold=8, edgeitems=2)
         text = " ".join(text.split())
         if value.size > 8:
-            text += f" (forma {value.shape})"
+            text += f" ({'×'.join(str(side) for side in value.shape)})"  # the shape, in words of no language
     else:
         text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"

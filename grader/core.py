@@ -45,6 +45,7 @@ class Incident(str, Enum):
     GRADER_ERROR = "grader-error"
     KERNEL_DIED = "kernel-died"
     MEMORY_LIMIT = "memory-limit"
+    RESOURCE_LIMIT = "resource-limit"  # too many processes, or too much disk
     TIMEOUT = "timeout"
     SYNTAX_ERROR = "syntax-error"
 
@@ -64,6 +65,8 @@ ROW_LABELS = {
     Incident.KERNEL_DIED: Msg("calificado; el kernel murió durante la ejecución",
                               "graded; the kernel died while running"),
     Incident.MEMORY_LIMIT: Msg("calificado; se superó el límite de memoria", "graded; the memory limit was exceeded"),
+    Incident.RESOURCE_LIMIT: Msg("calificado; se superó el límite de procesos o de disco",
+                                 "graded; the process or disk limit was exceeded"),
     Incident.TIMEOUT: Msg("calificado; hubo límites de tiempo superados", "graded; some time limits were exceeded"),
     Incident.SYNTAX_ERROR: Msg("calificado; hay celdas con errores de sintaxis", "graded; some cells have syntax errors"),
 }
@@ -101,6 +104,8 @@ class Outcome:
 class Verdict:
     status: Status
     message: Msg
+    reason: str = ""      # the template of the mistake (Msg.key): the same mistake has the same reason
+    hidden: bool = False  # found by a hidden case only
 
     @property
     def correct(self) -> bool:
@@ -129,21 +134,25 @@ class ExerciseResult:
     points: int
     status: Status
     message: Msg
+    reason: str = ""
+    hidden: bool = False
 
     @classmethod
     def of(cls, exercise, verdict: Verdict) -> "ExerciseResult":
         """The one place a result is built: the points follow the verdict."""
         return cls(exercise.id, exercise.title, exercise.points, exercise.points if verdict.correct else 0,
-                   verdict.status, verdict.message)
+                   verdict.status, verdict.message, verdict.reason, verdict.hidden)
 
     def to_json(self) -> dict:
         return {"id": self.id, "title_es": self.title.es, "title_en": self.title.en, "max_points": self.max_points,
-                "points": self.points, "status": self.status.value, "es": self.message.es, "en": self.message.en}
+                "points": self.points, "status": self.status.value, "es": self.message.es, "en": self.message.en,
+                "reason": self.reason, "hidden": self.hidden}
 
     @classmethod
     def from_json(cls, data: dict) -> "ExerciseResult":
         return cls(data["id"], Msg(data["title_es"], data["title_en"]), int(data["max_points"]), int(data["points"]),
-                   Status(data["status"]), Msg(data["es"], data["en"]))
+                   Status(data["status"]), Msg(data["es"], data["en"]), str(data.get("reason", "")),
+                   bool(data.get("hidden", False)))
 
 
 @dataclass
@@ -155,6 +164,7 @@ class SubmissionResult:
     exercises: list[ExerciseResult] = field(default_factory=list)
     hash: str = ""
     key: str = ""
+    usage: dict = field(default_factory=dict)   # CPU seconds and peak memory of the jails and the judge
 
     @property
     def status(self) -> str:
@@ -185,11 +195,13 @@ class SubmissionResult:
     def to_json(self) -> dict:
         return {"student": self.student, "assignment": self.assignment, "path": self.path, "status": self.status,
                 "problems": [note.to_json() for note in self.notes],
-                "exercises": [e.to_json() for e in self.exercises], "hash": self.hash, "key": self.key}
+                "exercises": [e.to_json() for e in self.exercises], "hash": self.hash, "key": self.key,
+                "usage": self.usage}
 
     @classmethod
     def from_json(cls, data: dict) -> "SubmissionResult":
         return cls(str(data["student"]), str(data["assignment"]), str(data["path"]),
                    [Note.from_json(note) for note in data.get("problems", [])],
                    [ExerciseResult.from_json(e) for e in data["exercises"]],
-                   str(data.get("hash", "")), str(data.get("key", "")))
+                   str(data.get("hash", "")), str(data.get("key", "")),
+                   {str(k): float(v) for k, v in data.get("usage", {}).items()})

@@ -1,6 +1,6 @@
 """Bilingual messages: Spanish by default, English with GRADER_LANG=en."""
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 LANG_ENV = "GRADER_LANG"
 LANGUAGES = ("es", "en")
@@ -13,9 +13,15 @@ def language() -> str:
 
 @dataclass(frozen=True)
 class Msg:
-    """A message in both languages; str() picks the current one."""
+    """A message in both languages; str() picks the current one. A formatted message remembers the
+    Spanish template it came from (``key``), so reports can count the same mistake across students."""
     es: str
     en: str
+    template: str = field(default="", compare=False, repr=False)
+
+    @property
+    def key(self) -> str:
+        return self.template or self.es
 
     @classmethod
     def same(cls, text: str) -> "Msg":
@@ -32,4 +38,4 @@ class Msg:
         """str.format in each language; a Msg argument contributes its text in that same language."""
         def resolved(lang):
             return {key: value.text(lang) if isinstance(value, Msg) else value for key, value in values.items()}
-        return Msg(self.es.format(**resolved("es")), self.en.format(**resolved("en")))
+        return Msg(self.es.format(**resolved("es")), self.en.format(**resolved("en")), self.key)

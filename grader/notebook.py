@@ -21,10 +21,10 @@ def _notebook_namespace() -> dict:
 
 def verdict_in_notebook(exercise: Exercise, namespace: dict) -> Verdict:
     """The exercise's verdict, after the exercises whose functions it uses: one bug is reported once."""
-    for name, dependency_id in exercise.uses.items():
+    for dependency_id in exercise.dependencies():
         dependency = verdict_in_notebook(get_exercise(dependency_id), namespace)
         if not dependency.correct:
-            return exercise.dependency_first(name, dependency_id, dependency)
+            return exercise.dependency_first(dependency_id, dependency)
     return exercise.check(namespace)
 
 

@@ -1,13 +1,21 @@
 """Fixtures shared by the tests, and nbval settings. Helpers are in helpers.py."""
+import hashlib
+import json
 import os
-from dataclasses import dataclass
+import socket
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from helpers import NOTEBOOKS, SOLUTIONS, grade, read_gradebook  # noqa: E402  (after the environment is set)
+from grader.grading.batch import content_hash, grader_fingerprint  # noqa: E402  (after the environment is set)
+from grader.grading.limits import Limits  # noqa: E402
+from grader.grading.store import submission_key  # noqa: E402
+from helpers import JAIL_PROBLEM, NB01, NOTEBOOKS, ROOT, SOLUTIONS, grade_watching_memory, read_gradebook  # noqa: E402
+from hostile import build_hostile  # noqa: E402
 from submissions import build_submissions  # noqa: E402
 
 
@@ -28,18 +36,53 @@ def english(monkeypatch):
 class Batch:
     outdir: Path
     stderr: str
-    expected: dict    # {student: (status, score)} for the broken submissions
-    gradebook: dict   # {(student, assignment): row}
+    expected: dict         # {student: (status, score)} for the broken and hostile submissions
+    gradebook: dict        # {(student, assignment): row}
+    grader_peak_mb: float  # the grading command's own peak memory
+    package_before: str    # a hash of the grader's own files before the batch, and after it
+    package_after: str
+    connections: list = field(default_factory=list)   # what reached the test's server on 127.0.0.1
+
+    def executed_output(self, student: str, assignment: str = NB01) -> str:
+        notebook = json.loads((self.outdir / "executed" / f"{submission_key(student, assignment)}.ipynb").read_text())
+        return "".join(output.get("text", "") for cell in notebook["cells"] for output in cell.get("outputs", []))
+
+    def result(self, student: str, assignment: str = NB01) -> dict:
+        return json.loads((self.outdir / "results" / f"{submission_key(student, assignment)}.json").read_text())
+
+
+def package_hash() -> str:
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "grader").rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 @pytest.fixture(scope="session")
 def graded_batch(tmp_path_factory) -> Batch:
-    """The session's one grading run: the solutions, the untouched student notebooks and the broken
-    submissions in one batch, with the default limits, as an instructor runs it. Every notebook the
-    tests need executed is executed here, once (OUTDIR/executed/ keeps what the kernel printed)."""
+    """The session's one grading run, with the default limits, as an instructor runs it: the solutions,
+    the untouched student notebooks, broken submissions and hostile ones, in one batch. Every notebook
+    the tests need executed is executed here, once (OUTDIR/executed/ keeps what the kernel printed)."""
+    if JAIL_PROBLEM:
+        pytest.skip(f"grading needs the jail: {JAIL_PROBLEM}")
     root = tmp_path_factory.mktemp("batch")
-    expected = build_submissions(root / "entregas")
     outdir = root / "out"
-    result = grade(SOLUTIONS, NOTEBOOKS, root / "entregas", "--out", outdir, "--jobs", "2",
-                   "--format", "gradescope,moodle", "--keep-executed")
-    return Batch(outdir, result.stderr, expected, read_gradebook(outdir))
+    server = socket.create_server(("127.0.0.1", 0))
+    connections = []
+    threading.Thread(target=lambda: connections.append(server.accept()), daemon=True).start()
+    expected = build_submissions(root / "entregas")
+    expected.update(build_hostile(root / "entregas", outdir, server.getsockname()[1]))
+    # A result forged for an honest student before the batch, with the right hash and no valid MAC:
+    # the grader must grade that student rather than trust the file.
+    honest = root / "entregas" / "honest_ana" / f"{NB01}.ipynb"
+    key = submission_key("honest_ana", NB01)
+    (outdir / "results").mkdir(parents=True)
+    (outdir / "results" / f"{key}.json").write_text(json.dumps({
+        "student": "honest_ana", "assignment": NB01, "path": str(honest), "status": "graded", "problems": [],
+        "exercises": [], "hash": content_hash(honest, grader_fingerprint(), Limits()), "key": key, "mac": "0" * 64}))
+    before = package_hash()
+    result, peak = grade_watching_memory(SOLUTIONS, NOTEBOOKS, root / "entregas", "--out", outdir, "--jobs", "2",
+                                         "--format", "gradescope,moodle", "--keep-executed")
+    server.close()
+    return Batch(outdir, result.stderr, expected, read_gradebook(outdir), peak, before, package_hash(), connections)

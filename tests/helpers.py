@@ -13,9 +13,12 @@ from grader.authoring import build
 from grader.core import Status
 from grader.exercises.base import FunctionExercise
 from grader.exercises.registry import exercises_for, get_exercise
+from grader.authoring.release import student_package
+from grader.grading import jail
 from grader.grading.extract import extract_definitions
 from grader.grading.sandbox import all_cases
 from grader.hidden import hidden_cases, with_expected
+from grader.grading.submission import environment
 from grader.runner import load_definitions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,6 +106,16 @@ def solution_regions(notebook) -> list[list[str]]:
     return [region for region in regions if region]
 
 
+JAIL_PROBLEM = jail.unavailable()
+needs_jail = __import__("pytest").mark.skipif(JAIL_PROBLEM is not None, reason=f"no jail: {JAIL_PROBLEM}")
+
+
+def sandbox_environment(folder: Path):
+    """Where the tests run student code: the jail when this machine has bubblewrap, else directly."""
+    student_package(folder)
+    return environment(folder, isolated=JAIL_PROBLEM is None)
+
+
 # ---------------------------------------------------------------- building submissions
 
 def cell_index(notebook, cell_id):
@@ -133,6 +146,27 @@ def grade(*args, check=True):
     if check:
         assert result.returncode == 0, result.stderr[-3000:]
     return result
+
+
+def grade_watching_memory(*args):
+    """Run `grade` and sample the grading command's own memory (not the jails') until it ends.
+    Returns (the completed process, its peak RSS in MB)."""
+    import psutil
+    process = subprocess.Popen([sys.executable, "-m", "grader", "grade", *map(str, args)], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+    peak, watched = 0.0, psutil.Process(process.pid)
+    output = {}
+    reader = __import__("threading").Thread(target=lambda: output.update(zip(("out", "err"), process.communicate())))
+    reader.start()
+    while reader.is_alive():
+        try:
+            peak = max(peak, watched.memory_info().rss / 2**20)
+        except psutil.Error:
+            pass
+        reader.join(0.1)
+    completed = subprocess.CompletedProcess(process.args, process.returncode, output["out"], output["err"])
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return completed, peak
 
 
 def read_gradebook(outdir: Path) -> dict:

@@ -1,5 +1,6 @@
 """grader.grading.batch: who and what each file is, and what counts as already graded."""
 import json
+import os
 
 import nbformat
 
@@ -58,3 +59,31 @@ def test_a_result_file_not_signed_by_this_grader_is_never_trusted(tmp_path):
     store.path("eva").write_text(json.dumps({**moved, "mac": store.mac(moved)}))  # valid MAC, key is not its name
     assert store.load_all() == [] and not store.is_graded("ana", "h") and not store.is_graded("ben", "h")
     assert oct((tmp_path / "out" / ".grader-key").stat().st_mode)[-3:] == "600"
+
+
+def test_a_submitted_folder_is_copied_as_regular_files_only(tmp_path):
+    import shutil
+    import subprocess
+
+    from grader.grading.files import copy_regular_files
+    source = tmp_path / "ana"
+    (source / "data").mkdir(parents=True)
+    (source / "data" / "table.csv").write_text("a,b\n1,2\n")
+    (source / "loop").symlink_to(".")
+    (source / "loop2").symlink_to("../ana")
+    (source / "zero").symlink_to("/dev/zero")
+    (source / "secret.ipynb").symlink_to(NOTEBOOKS / f"{NB01}.ipynb")
+    (source / "big.bin").write_bytes(bytes(3 * 2**20))
+    target = tmp_path / "copy"
+    target.mkdir()
+    capped = os.geteuid() == 0 and subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(target)]).returncode == 0
+    try:  # inside an 8 MB filesystem where it can: a copy that followed the links would fill it at once
+        left_out = copy_regular_files(source, target, max_bytes=2 * 2**20, max_files=10,
+                                      skip=shutil.ignore_patterns("*.ipynb"))
+        copied = sorted(str(path.relative_to(target)) for path in target.rglob("*") if path.is_file())
+    finally:
+        if capped:
+            subprocess.run(["umount", str(target)], check=True)
+    assert copied == ["data/table.csv"]
+    assert any("zero: not a regular file" in line for line in left_out)
+    assert any("big.bin: over the size limit" in line for line in left_out)

@@ -333,7 +333,7 @@ def multichannel_bias_per_channel(image, kernels, biases):
     return _multichannel(image, kernels, biases, bias_times=image.shape[2])
 
 
-SMALL_CALL = "conv2d_valid([[1., 2., 0.], [0., 1., 3.], [2., 0., 1.]] (forma (3, 3)), [[1., 2.], [3., 4.]])"
+SMALL_CALL = "conv2d_valid([[1., 2., 0.], [0., 1., 3.], [2., 0., 1.]] (3×3), [[1., 2.], [3., 4.]])"
 
 WRONG_ANSWERS = [
     ("4.1", "conv2d_valid", correlate_flipped, "has volteado el núcleo"),

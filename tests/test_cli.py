@@ -1,9 +1,13 @@
 """The command line: usage errors are clear and exit 2, before anything is graded."""
+import os
+import subprocess
+import sys
+
 import pytest
 
 from grader import reports
 from grader.cli import parser
-from helpers import grade
+from helpers import ROOT, grade
 
 
 @pytest.mark.parametrize("args, message", [
@@ -21,3 +25,11 @@ def test_format_choices_come_from_the_exporter_registry():
     help_text = parser().format_help() + parser()._subparsers._group_actions[0].choices["grade"].format_help()
     assert all(name in help_text for name in reports.OPTIONAL)
     assert set(reports.OPTIONAL) == {"gradescope", "moodle"}
+
+
+def test_grading_refuses_to_start_without_the_jail_unless_told(tmp_path):
+    env = {**os.environ, "PATH": "/nonexistent"}
+    result = subprocess.run([sys.executable, "-m", "grader", "grade", str(ROOT / "notebooks"), "--out",
+                             str(tmp_path / "out")], capture_output=True, text=True, cwd=ROOT, env=env)
+    assert result.returncode == 2 and "apt-get install bubblewrap" in result.stderr and "--isolation none" in result.stderr
+    assert not (tmp_path / "out" / "gradebook.csv").exists()

@@ -40,9 +40,10 @@ def test_results_round_trip_through_json():
                               [ExerciseResult.of(FakeExercise, Verdict(Status.WRONG, Msg("mal", "wrong")))],
                               hash="h", key="ana__a")
     data = result.to_json()
-    assert list(data) == ["student", "assignment", "path", "status", "problems", "exercises", "hash", "key"]
+    assert list(data) == ["student", "assignment", "path", "status", "problems", "exercises", "hash", "key", "usage"]
     assert data["exercises"][0] == {"id": "1.1", "title_es": "Escalón", "title_en": "Step", "max_points": 2,
-                                    "points": 0, "status": "wrong", "es": "mal", "en": "wrong"}
+                                    "points": 0, "status": "wrong", "es": "mal", "en": "wrong", "reason": "",
+                                    "hidden": False}
     assert SubmissionResult.from_json(data) == result
 
 
@@ -56,3 +57,11 @@ def test_an_ungraded_submission_scores_zero_everywhere():
 def test_hidden_cases_never_describe_their_inputs():
     assert Case("f", (1, 2), hidden=True).describe() == "f(…)"
     assert Case("f", (1, 2)).describe() == "f(1, 2)"
+
+
+def test_a_formatted_message_remembers_its_template_so_reports_can_group_mistakes():
+    template = Msg("se esperaba {x}", "expected {x}")
+    first, second = template.format(x=1), template.format(x=2)
+    assert first != second and first.key == second.key == "se esperaba {x}"
+    wrapped = Msg.same("{call}: {mistake}").format(call="f(1)", mistake=first)
+    assert wrapped.key == "{call}: {mistake}" and Msg("a", "b").key == "a"

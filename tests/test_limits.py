@@ -1,35 +1,63 @@
-"""Time limits cost the exercises they touch, never the batch: proven with CPU-bound loops
-in a small notebook, graded with small limits."""
+"""Limits cost the exercises they touch, never the batch, and count CPU time, so a busy machine gives
+the same grades: proven with CPU-bound loops in small notebooks graded with small limits."""
 import json
+import subprocess
+import sys
 
 import nbformat
 import pytest
 
-from helpers import NB01, grade, read_gradebook
+from helpers import NB01, grade, needs_jail, read_gradebook
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, needs_jail]
 
-SMALL_LIMITS = ["--cell-timeout", "10", "--notebook-timeout", "120", "--exercise-timeout", "10"]
-
-
-def looping_notebook():
-    notebook = nbformat.v4.new_notebook(metadata={"grader": {"assignment": NB01}})
-    notebook.cells = [
-        nbformat.v4.new_code_cell("import numpy as np"),
-        nbformat.v4.new_code_cell("def step(z):\n    return np.where(np.asarray(z) >= 0, 1.0, 0.0)"),
-        nbformat.v4.new_code_cell("while True:\n    pass"),  # a cell that never ends
-        nbformat.v4.new_code_cell("def collapse_linear_layers(W1, b1, W2, b2):\n    while True:\n        pass"),
-    ]
-    return notebook
+SMALL_LIMITS = ["--cell-timeout", "5", "--notebook-timeout", "60", "--exercise-timeout", "5"]
+STEP = "import numpy as np\ndef step(z):\n    return np.where(np.asarray(z) >= 0, 1.0, 0.0)"
 
 
-def test_endless_cell_and_endless_function_time_out_and_cost_only_their_exercise(tmp_path):
-    (tmp_path / "entregas" / "loops").mkdir(parents=True)
-    nbformat.write(looping_notebook(), tmp_path / "entregas" / "loops" / f"{NB01}.ipynb")
-    grade(tmp_path / "entregas", "--out", tmp_path / "out", *SMALL_LIMITS)
-    row = read_gradebook(tmp_path / "out")[("loops", NB01)]
+def notebook(*sources):
+    book = nbformat.v4.new_notebook(metadata={"grader": {"assignment": NB01}})
+    book.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    return book
+
+
+SMALL_BATCH = {
+    "loops": notebook(STEP, "while True:\n    pass",  # a cell that never ends, and a function that never returns
+                      "def collapse_linear_layers(W1, b1, W2, b2):\n    while True:\n        pass"),
+    "honest": notebook(STEP, "def collapse_linear_layers(W1, b1, W2, b2):\n    return W1 @ W2, b1 @ W2 + b2"),
+    "busy_but_in_time": notebook(STEP + "\nimport time\ndef perceptron_forward(X, w, b):\n"
+                                 "    end = time.process_time() + 0.3\n    while time.process_time() < end:\n"
+                                 "        pass\n    return step(X @ w + b)", "sum(range(10**7))"),
+    "sleeps": notebook(STEP, "import time\ntime.sleep(3600)"),
+}
+
+
+def write_batch(folder):
+    for student, book in SMALL_BATCH.items():
+        (folder / student).mkdir(parents=True)
+        nbformat.write(book, folder / student / f"{NB01}.ipynb")
+
+
+def test_limits_cost_only_what_they_touch_and_a_busy_machine_gives_the_same_gradebook(tmp_path):
+    write_batch(tmp_path / "entregas")
+    grade(tmp_path / "entregas", "--out", tmp_path / "idle", "--jobs", "1", *SMALL_LIMITS)
+    book = read_gradebook(tmp_path / "idle")
+    row = book[("loops", NB01)]
     assert row["status"] == "timeout" and row["1.1"] == "1" and row["1.7"] == "0"
-    result = json.loads((tmp_path / "out" / "results" / f"loops__{NB01}.json").read_text(encoding="utf-8"))
+    result = json.loads((tmp_path / "idle" / "results" / f"loops__{NB01}.json").read_text(encoding="utf-8"))
     reasons = {e["id"]: e["es"] for e in result["exercises"]}
     assert "no terminó a tiempo" in reasons["1.7"]
-    assert any("celda 2 superó el límite" in note["es"] for note in result["problems"])
+    assert any("celda 1 superó el límite de 5 s de CPU" in note["es"] for note in result["problems"])
+    assert book[("honest", NB01)]["status"] == "graded" and book[("honest", NB01)]["1.7"] == "1"
+    assert book[("busy_but_in_time", NB01)]["status"] == "graded" and book[("busy_but_in_time", NB01)]["1.4"] == "1"
+    assert book[("sleeps", NB01)]["status"] == "timeout"   # the wall-clock backstop: 3 × the cell's CPU limit
+
+    # The same batch with four jobs on two cores and two CPU hogs: CPU-time limits give the same grades.
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True:\n    pass"]) for _ in range(2)]
+    try:
+        grade(tmp_path / "entregas", "--out", tmp_path / "busy", "--jobs", "4", *SMALL_LIMITS)
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+    assert (tmp_path / "idle" / "gradebook.csv").read_text() == (tmp_path / "busy" / "gradebook.csv").read_text()

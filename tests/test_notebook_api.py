@@ -37,3 +37,14 @@ def test_a_model_in_memory_but_not_saved_is_wrong_with_the_reason():
     verdict = model_verdict("1.8", model, save=False)
     assert verdict.status == Status.WRONG and "no está guardado en or_model.keras" in verdict.message.es
     assert model_verdict("1.8", None).status == Status.NOT_ATTEMPTED
+
+
+def test_a_wrong_verdict_carries_the_mistakes_template_and_whether_a_hidden_case_found_it():
+    from grader.grading.sandbox import all_cases
+    exercise = get_exercise("1.1")
+    strict = {"step": lambda z: np.where(np.asarray(z) > 0, 1.0, 0.0)}
+    public = exercise.check(strict)
+    assert public.reason == "step(0) debe ser 1: el umbral es z ≥ 0" and not public.hidden
+    hidden_only = [case for case in all_cases(exercise) if case.hidden]
+    zeros = {"step": lambda z: np.zeros_like(np.asarray(z, dtype=float))}
+    assert exercise.judge(exercise.run(zeros, hidden_only)).hidden

@@ -30,10 +30,45 @@ UNSAVED = Msg("`{name}` existe en el cuaderno, pero no está guardado en {file}:
               "Save it under that name and check again.")
 HINTS_AVAILABLE = Msg(" Hay {count} pistas: hint(\"{id}\"), hint(\"{id}\", 2)…",
                       " There are {count} hints: hint(\"{id}\"), hint(\"{id}\", 2)…")
-DEPENDENCY_FIRST = Msg("Ejercicio {id}: usa tu `{name}`, que aún no pasa el ejercicio {dependency}. "
-                       "Arregla primero el {dependency} (check(\"{dependency}\")).",
-                       "Exercise {id}: it uses your `{name}`, which does not pass exercise {dependency} yet. "
-                       "Fix {dependency} first (check(\"{dependency}\")).")
+DEPENDENCY_FIRST = {
+    False: Msg("Ejercicio {id}: usa tu {names}, que aún no pasa el ejercicio {dependency}. "
+               "Arregla primero el {dependency} (check(\"{dependency}\")).",
+               "Exercise {id}: it uses your {names}, which does not pass exercise {dependency} yet. "
+               "Fix {dependency} first (check(\"{dependency}\"))."),
+    True: Msg("Ejercicio {id}: usa tus {names}, que aún no pasan el ejercicio {dependency}. "
+              "Arregla primero el {dependency} (check(\"{dependency}\")).",
+              "Exercise {id}: it uses your {names}, which do not pass exercise {dependency} yet. "
+              "Fix {dependency} first (check(\"{dependency}\")).")}
+# Errors students meet often, explained in words they understand: (exception type, words of its text, explanation).
+EXPLAINED_ERRORS = [
+    ("ValueError", "truth value of an array", Msg(
+        "usaste un `if` (o `and`, `or`, `max`…) de Python con un array. Python necesita un único True o False, "
+        "pero una comparación con un array da un valor por elemento. Usa operaciones de NumPy que trabajen "
+        "elemento a elemento, sin `if`",
+        "you used a Python `if` (or `and`, `or`, `max`…) on an array. Python needs a single True or False, but "
+        "comparing an array gives one value per element. Use NumPy operations that work element by element, "
+        "without `if`")),
+    ("ValueError", "could not be broadcast", Msg(
+        "operaste dos arrays cuyas formas no encajan elemento a elemento; imprime las formas (.shape) de cada "
+        "operando y revisa cuál sobra o falta",
+        "you combined two arrays whose shapes do not match element-wise; print the shapes (.shape) of each "
+        "operand and check which dimension is extra or missing")),
+    ("ValueError", "matmul", Msg(
+        "en un producto de matrices A @ B, el número de columnas de A debe ser el de filas de B; imprime las "
+        "formas (.shape) y revisa si falta una transpuesta (.T) o el orden de los factores",
+        "in a matrix product A @ B, the columns of A must match the rows of B; print the shapes (.shape) and "
+        "check whether a transpose (.T) or the order of the factors is wrong")),
+    ("ZeroDivisionError", "", Msg("dividiste entre cero", "you divided by zero")),
+]
+
+
+def explain(error_type: str, error_text: str) -> Msg:
+    """An exception as feedback: a known mistake in plain words (after the original text), else the text."""
+    for kind, words, explanation in EXPLAINED_ERRORS:
+        if error_type == kind and words in error_text:
+            return Msg.same("{type} («{text}»): {explanation}").format(explanation=explanation, type=error_type,
+                                                                       text=error_text.split(". ")[0])
+    return Msg.same("{type}: {text}").format(type=error_type, text=error_text)
 
 
 @dataclass
@@ -60,20 +95,37 @@ class Exercise:
         """The verdict when grading: from the folder the notebook ran in, or the function sandbox's verdicts."""
         raise NotImplementedError
 
+    @property
+    def artifacts(self) -> tuple[str, ...]:
+        """Files of the notebook's folder that grading loads (their size is checked first)."""
+        return ()
+
     def correct(self) -> Verdict:
         return Verdict(Status.CORRECT, CORRECT.format(id=self.id))
 
-    def wrong(self, message: Msg) -> Verdict:
-        """A wrong verdict, which says how many hints there are."""
+    def wrong(self, message: Msg, reason: Msg | None = None, hidden: bool = False) -> Verdict:
+        """A wrong verdict, which says how many hints there are. ``reason``: the mistake itself (its template
+        groups the same mistake across students), when ``message`` wraps it."""
+        reason_key = (reason or message).key
         if len(self.hints) > 1:
-            message = Msg.same("{message}{hints}").format(
-                message=message, hints=HINTS_AVAILABLE.format(count=len(self.hints), id=self.id))
-        return Verdict(Status.WRONG, message)
+            stop = "" if message.es.rstrip().endswith((".", "?", "!", ")")) else "."
+            message = Msg.same("{message}{stop}{hints}").format(
+                message=message, stop=stop, hints=HINTS_AVAILABLE.format(count=len(self.hints), id=self.id))
+        return Verdict(Status.WRONG, message, reason_key, hidden)
 
-    def dependency_first(self, name: str, dependency: str, dependency_verdict: Verdict) -> Verdict:
-        """The verdict in the notebook when a function this exercise uses fails its own exercise."""
+    def dependencies(self) -> dict[str, list[str]]:
+        """{earlier exercise id: the functions of it this exercise uses}."""
+        grouped = {}
+        for name, dependency in self.uses.items():
+            grouped.setdefault(dependency, []).append(name)
+        return grouped
+
+    def dependency_first(self, dependency: str, dependency_verdict: Verdict) -> Verdict:
+        """The verdict in the notebook when functions this exercise uses fail their own exercise."""
+        names = self.dependencies()[dependency]
         status = Status.NOT_ATTEMPTED if dependency_verdict.status == Status.NOT_ATTEMPTED else Status.WRONG
-        return Verdict(status, DEPENDENCY_FIRST.format(id=self.id, name=name, dependency=dependency))
+        return Verdict(status, DEPENDENCY_FIRST[len(names) > 1].format(
+            id=self.id, names=", ".join(f"`{name}`" for name in names), dependency=dependency))
 
 
 @dataclass(kw_only=True)
@@ -120,9 +172,9 @@ class FunctionExercise(Exercise):
                     "Exercise {id}: function `{name}` not found. Run the cell that defines it "
                     "(and keep its name).").format(id=self.id, name=case.function))
             if outcome.error_type is not None:
-                return self.wrong(Msg("{call} lanzó {type}: {text}{where}", "{call} raised {type}: {text}{where}")
-                                  .format(call=case.describe(), type=outcome.error_type, text=outcome.error_text,
-                                          where=where))
+                error = explain(outcome.error_type, outcome.error_text)
+                return self.wrong(Msg("{call} lanzó {error}{where}", "{call} raised {error}{where}").format(
+                    call=case.describe(), error=error, where=where), Msg.same(outcome.error_type), case.hidden)
             try:
                 mistake = self.judge_case(case, outcome.value)
             except Exception as error:  # a value of an unexpected type must not crash the checker
@@ -131,7 +183,7 @@ class FunctionExercise(Exercise):
                     type=type(error).__name__, text=error)
             if mistake is not None:
                 return self.wrong(Msg.same("{call}: {mistake}{where}").format(
-                    call=case.describe(), mistake=mistake, where=where))
+                    call=case.describe(), mistake=mistake, where=where), mistake, case.hidden)
         return self.correct()
 
 
@@ -150,6 +202,10 @@ class ModelExercise(Exercise):
     def grade(self, workdir: Path, sandbox_verdicts: dict[str, Verdict]) -> Verdict:
         return self.judge_file(workdir)
 
+    @property
+    def artifacts(self) -> tuple[str, ...]:
+        return (self.model_file,)
+
     def judge_object(self, model) -> Verdict:
         if model is None:
             return Verdict(Status.NOT_ATTEMPTED, Msg(
@@ -163,7 +219,7 @@ class ModelExercise(Exercise):
                           "the model could not be evaluated ({type}: {text})").format(
                 type=type(error).__name__, text=error)
         if mistake is not None:
-            return self.wrong(Msg.same("`{name}`: {mistake}").format(name=self.names[0], mistake=mistake))
+            return self.wrong(Msg.same("`{name}`: {mistake}").format(name=self.names[0], mistake=mistake), mistake)
         return self.correct()
 
     def judge_file(self, folder: Path) -> Verdict:

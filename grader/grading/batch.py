@@ -23,6 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from grader.core import Incident, SubmissionResult
 from grader.exercises.registry import assignments, exercises_for
+from grader.grading import jail
 from grader.grading.files import UnsafeFile, read_capped, regular_file_size, write_atomically
 from grader.grading.limits import MAX_NOTEBOOK_BYTES, Limits
 from grader.grading.store import ResultStore, submission_key
@@ -138,7 +139,8 @@ def content_hash(path: Path, fingerprint: str, limits: Limits) -> str:
 
 # ---------------------------------------------------------------- grading one
 
-def grade_one(submission: Submission, limits: Limits, executed: Path | None = None) -> SubmissionResult:
+def grade_one(submission: Submission, limits: Limits, executed: Path | None = None,
+              isolated: bool = True) -> SubmissionResult:
     """Grade one submission in its own process; a failure of that process costs this row only.
     With ``executed``, the notebook as the kernel ran it is saved there."""
     assignment = submission.assignment or submission.path.stem
@@ -151,8 +153,10 @@ def grade_one(submission: Submission, limits: Limits, executed: Path | None = No
         spec.write_text(json.dumps({"path": str(submission.path.resolve()), "student": submission.student,
                                     "assignment": submission.assignment, "limits": limits.to_json(),
                                     "folder": str(submission.folder.resolve()) if submission.folder else None,
-                                    "executed": str(Path(folder) / "executed.ipynb") if executed else None}))
-        budget = limits.notebook_seconds + limits.exercise_seconds * (len(exercises) + 2) + 300
+                                    "executed": str(Path(folder) / "executed.ipynb") if executed else None,
+                                    "isolated": isolated}))
+        # a backstop only: the jails stop themselves at their own CPU limits and wall-clock backstops
+        budget = limits.wall_factor * (limits.notebook_seconds + limits.exercise_seconds * (len(exercises) + 1)) + 600
         try:
             completed = subprocess.run([sys.executable, "-m", "grader.grading.submission", str(spec), str(result)],
                                        capture_output=True, text=True, timeout=budget, stdin=subprocess.DEVNULL)
@@ -162,21 +166,22 @@ def grade_one(submission: Submission, limits: Limits, executed: Path | None = No
         if result.exists() and not error:
             graded = SubmissionResult.from_json(json.loads(result.read_text()))
             graded.path = str(submission.path)
-            if executed:
-                write_atomically(executed, read_capped(Path(folder) / "executed.ipynb", 4 * MAX_NOTEBOOK_BYTES)
-                                 .decode("utf-8"))
+            if executed and (Path(folder) / "executed.ipynb").is_file():  # a run that died leaves none
+                write_atomically(executed, (Path(folder) / "executed.ipynb").read_text(encoding="utf-8"))
             return graded
     return SubmissionResult.ungraded(submission.student, assignment, str(submission.path), Incident.GRADER_ERROR,
                                      GRADER_FAILED.format(error=error[0] if error else "unknown error"), exercises)
 
 
 def grade_batch(paths: list[Path], outdir: Path, jobs: int = 1, force: bool = False, limits: Limits | None = None,
-                keep_executed: bool = False,
+                keep_executed: bool = False, isolated: bool = True,
                 on_result: Callable[[SubmissionResult], None] = lambda result: None) -> list[SubmissionResult]:
     """Grade what is not graded yet, ``jobs`` at a time; ``on_result`` sees each new result once it is stored.
     With ``keep_executed``, OUTDIR/executed/<key>.ipynb keeps each notebook as the kernel ran it."""
 
     limits = limits or Limits()
+    if isolated:
+        jail.remove_stale_cgroups()
     store = ResultStore(outdir)
     submissions = discover(paths)
     fingerprint = grader_fingerprint()
@@ -194,11 +199,17 @@ def grade_batch(paths: list[Path], outdir: Path, jobs: int = 1, force: bool = Fa
     with Progress(*columns, console=Console(stderr=True)) as progress, ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         task = progress.add_task("grading", total=len(todo), last="")
         futures = {pool.submit(grade_one, submission, limits,
-                               outdir / "executed" / f"{submission.key}.ipynb" if keep_executed else None):
+                               outdir / "executed" / f"{submission.key}.ipynb" if keep_executed else None, isolated):
                    (submission, digest) for submission, digest in todo}
         for future in as_completed(futures):
             submission, digest = futures[future]
-            result = future.result()
+            try:
+                result = future.result()
+            except Exception as error:  # a bug of ours with one submission costs that row, never the batch
+                result = SubmissionResult.ungraded(
+                    submission.student, submission.assignment or submission.path.stem, str(submission.path),
+                    Incident.GRADER_ERROR, GRADER_FAILED.format(error=f"{type(error).__name__}: {error}"[:200]),
+                    exercises_for(submission.assignment) if submission.assignment else [])
             result.hash, result.key = digest, submission.key
             store.save(result)
             on_result(result)

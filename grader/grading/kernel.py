@@ -1,58 +1,76 @@
-"""Execute a submitted notebook top to bottom in a fresh kernel, whatever happens in it."""
-import time
+"""Execute a submitted notebook top to bottom, in a fresh kernel inside the jail, whatever happens in it.
+
+The executor (grading/executor.py, copied alone into the work folder) runs nbclient and the kernel
+inside the jail; this side reads back only what it wrote, with sizes checked. What it reports can only
+change the row's status, never a point: points come from the function sandbox and the saved models.
+"""
+import json
+import shutil
+import sys
 from pathlib import Path
 
+import nbformat
+
 from grader.core import Incident, Note
-from grader.grading.limits import Limits, child_environment, limit_memory
+from grader.grading import executor, jail
+from grader.grading.files import UnsafeFile, read_capped
+from grader.grading.limits import MAX_CELL_OUTPUT_BYTES, MAX_EXECUTED_BYTES, Limits
 from grader.i18n import Msg
 
-NOTEBOOK_TIMEOUT = Msg("el cuaderno superó el límite total de {seconds:.0f} s; no se ejecutó desde la celda {index}",
-                       "the notebook exceeded the total limit of {seconds:.0f} s; cells from {index} on did not run")
+NOTEBOOK_TIMEOUT = Msg("el cuaderno superó el límite total de {seconds:.0f} s de CPU (o tardó más de {wall:.0f} s); "
+                       "se detuvo ahí",
+                       "the notebook exceeded its total limit of {seconds:.0f} CPU seconds (or took longer than "
+                       "{wall:.0f} s); it was stopped there")
 KERNEL_DIED = Msg("el kernel murió en la celda {index} (por ejemplo os._exit o falta de memoria); "
                   "las celdas siguientes no se ejecutaron",
                   "the kernel died in cell {index} (e.g. os._exit or out of memory); later cells did not run")
-KERNEL_FAILED = Msg("el kernel no pudo arrancar o murió al cerrarse", "the kernel could not start or died while closing")
-CELL_TIMEOUT = Msg("la celda {index} superó el límite de {seconds} s y se interrumpió",
-                   "cell {index} exceeded the {seconds} s limit and was interrupted")
+KERNEL_FAILED = Msg("el kernel murió o el cuaderno terminó la ejecución de forma anómala",
+                    "the kernel died, or the notebook's run ended abnormally")
+CELL_TIMEOUT = Msg("la celda {index} superó el límite de {seconds:.0f} s de CPU y se interrumpió",
+                   "cell {index} exceeded the {seconds:.0f} CPU-second limit and was interrupted")
 CELL_MEMORY = Msg("la celda {index} superó el límite de memoria de {memory_mb} MB",
                   "cell {index} exceeded the memory limit of {memory_mb} MB")
+TREE_MEMORY = Msg("el cuaderno superó el límite de memoria de {memory_mb} MB y se detuvo",
+                  "the notebook exceeded the memory limit of {memory_mb} MB and was stopped")
+RESOURCES = Msg("el cuaderno superó el límite de procesos ({processes}) o de disco ({disk_mb} MB) y se detuvo",
+                "the notebook exceeded the process ({processes}) or disk ({disk_mb} MB) limit and was stopped")
 
 
-def execute_notebook(notebook, workdir: Path, limits: Limits) -> list[Note]:
-    """Run every cell, in ``workdir``, under the limits; return what went wrong."""
-    from nbclient import NotebookClient  # deferred: Jupyter's client machinery is slow to import
-    from nbclient.exceptions import DeadKernelError
-
+def execute_notebook(notebook, workdir: Path, limits: Limits, environment, log: Path):
+    """Run every cell in ``workdir`` under the limits. Returns (what went wrong, the notebook as it ran or
+    None when the run left no readable notebook, the jail's run with its CPU time and peak memory)."""
+    shutil.copy(executor.__file__, workdir / "executor.py")
+    nbformat.write(notebook, workdir / "submission.ipynb")
+    home = environment.home(workdir)
+    run = environment.run([sys.executable, f"{home}/executor.py", f"{home}/submission.ipynb",
+                           f"{home}/.executed.ipynb", f"{home}/.status.json", str(limits.cell_seconds),
+                           str(MAX_CELL_OUTPUT_BYTES)],
+                          workdir, jail.JailLimits(limits.notebook_seconds, limits.memory_mb, limits.processes,
+                                                   disk_mb=limits.disk_mb, wall_factor=limits.wall_factor), log)
     notes = []
-    client = NotebookClient(
-        notebook, timeout=limits.cell_seconds, kernel_name="python3", allow_errors=True, record_timing=False,
-        interrupt_on_timeout=True, resources={"metadata": {"path": str(workdir)}},
-        # after interrupting a cell, move on at once even if the kernel never answers
-        error_on_timeout={"ename": "CellTimeoutError", "evalue": "cell time limit", "traceback": []})
-    deadline = time.monotonic() + limits.notebook_seconds
-    try:
-        with client.setup_kernel(env=child_environment(), preexec_fn=limit_memory(limits.memory_mb)):
-            for index, cell in enumerate(notebook.cells):
-                if cell.cell_type != "code":
-                    continue
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    notes.append(Note(Incident.TIMEOUT,
-                                      NOTEBOOK_TIMEOUT.format(seconds=limits.notebook_seconds, index=index)))
-                    break
-                client.timeout = max(1, int(min(limits.cell_seconds, remaining)))
-                started = time.monotonic()
-                try:
-                    client.execute_cell(cell, index)
-                except DeadKernelError:
-                    notes.append(Note(Incident.KERNEL_DIED, KERNEL_DIED.format(index=index)))
-                    break
-                if time.monotonic() - started >= client.timeout:  # nbclient interrupted the kernel
-                    notes.append(Note(Incident.TIMEOUT, CELL_TIMEOUT.format(index=index, seconds=client.timeout)))
-                for output in cell.get("outputs", []):
-                    if output.get("output_type") == "error" and output.get("ename") == "MemoryError":
-                        notes.append(Note(Incident.MEMORY_LIMIT,
-                                          CELL_MEMORY.format(index=index, memory_mb=limits.memory_mb)))
-    except DeadKernelError:
-        notes.append(Note(Incident.KERNEL_DIED, KERNEL_FAILED))
-    return notes
+    if run.limit in ("cpu", "wall"):
+        notes.append(Note(Incident.TIMEOUT, NOTEBOOK_TIMEOUT.format(
+            seconds=limits.notebook_seconds, wall=limits.wall_factor * limits.notebook_seconds)))
+    elif run.limit == "memory":
+        notes.append(Note(Incident.MEMORY_LIMIT, TREE_MEMORY.format(memory_mb=limits.memory_mb)))
+    elif run.limit:
+        notes.append(Note(Incident.RESOURCE_LIMIT, RESOURCES.format(processes=limits.processes,
+                                                                    disk_mb=limits.disk_mb)))
+    try:  # written inside the jail: untrusted, so only ever read as plain, size-checked data
+        status = json.loads(read_capped(workdir / ".status.json", 2**20))
+        executed = nbformat.reads(read_capped(workdir / ".executed.ipynb", MAX_EXECUTED_BYTES).decode("utf-8"),
+                                  as_version=4)
+        timed_out = [int(index) for index in status["timed_out"]]
+        died = status["died"]
+        memory_errors = [int(index) for index in status["memory_errors"]]
+    except (OSError, ValueError, KeyError, TypeError, UnsafeFile):
+        if not run.limit:
+            notes.append(Note(Incident.KERNEL_DIED, KERNEL_FAILED))
+        return notes, None, run
+    notes += [Note(Incident.TIMEOUT, CELL_TIMEOUT.format(index=index, seconds=limits.cell_seconds))
+              for index in timed_out]
+    notes += [Note(Incident.MEMORY_LIMIT, CELL_MEMORY.format(index=index, memory_mb=limits.memory_mb))
+              for index in memory_errors]
+    if died is not None:
+        notes.append(Note(Incident.KERNEL_DIED, KERNEL_DIED.format(index=int(died))))
+    return notes, executed, run

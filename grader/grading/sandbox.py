@@ -8,12 +8,10 @@ pickle, Keras models reloaded in safe mode). This process regenerates the cases 
 the reference's answers itself, pairs them with what came back, and the exercise
 judges the outcomes.
 """
+import dataclasses
 import json
-import os
 import shutil
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +19,9 @@ import numpy as np
 from grader import runner
 from grader.core import Case, Outcome, Status, Verdict
 from grader.exercises.base import FunctionExercise
-from grader.grading.limits import Limits, child_environment, limit_memory
+from grader.grading import jail
+from grader.grading.files import UnsafeFile, check_archive, read_capped
+from grader.grading.limits import MAX_ARTIFACT_BYTES, MAX_SANDBOX_JSON_BYTES, Limits
 from grader.hidden import hidden_cases, reference_sources, with_expected
 from grader.i18n import Msg
 
@@ -30,8 +30,13 @@ TIMED_OUT = Msg("la función no terminó a tiempo (límite de {seconds:.0f} s po
 CRASHED = Msg("el proceso terminó de forma inesperada al ejecutar tu función",
               "the process ended unexpectedly while running your function")
 INCOMPLETE = Msg("la salida del entorno aislado está incompleta", "the sandbox output is incomplete")
-WITH_REFERENCE = Msg("({id} se evaluó con la `{name}` de referencia porque la tuya falla en {dependency})",
-                     "({id} was graded with the reference `{name}` because yours fails {dependency})")
+UNREADABLE = Msg("la salida de tu función no se pudo leer: es demasiado grande o no es válida ({error})",
+                 "your function's output could not be read: it is too large or not valid ({error})")
+WITH_REFERENCE = {
+    False: Msg("({id} se evaluó con la {names} de referencia porque la tuya falla en {dependency})",
+               "({id} was graded with the reference {names} because yours fails {dependency})"),
+    True: Msg("({id} se evaluó con las versiones de referencia de {names} porque las tuyas fallan en {dependency})",
+              "({id} was graded with the reference versions of {names} because yours fail {dependency})")}
 
 
 def all_cases(exercise: FunctionExercise) -> list[Case]:
@@ -53,54 +58,81 @@ def write_inputs(folder: Path, definitions: list[str], exercises: list[FunctionE
 
 
 def run_function_exercises(definitions: list[str], exercises: list[FunctionExercise], folder: Path,
-                           limits: Limits) -> dict[str, Verdict]:
-    """Run every exercise's cases in the sandbox and judge them; one verdict per exercise."""
+                           limits: Limits, environment: jail.Environment) -> tuple[dict[str, Verdict], list]:
+    """Run every exercise's cases in the sandbox and judge them. Returns one verdict per exercise, and the
+    sandbox's runs (their CPU time and peak memory)."""
     write_inputs(folder, definitions, exercises)
-    verdicts, pending = {}, [e.id for e in exercises]
+    home = environment.home(folder)
+    verdicts, pending, runs = {}, [e.id for e in exercises], []
     while pending:
         (folder / runner.PROGRESS_FILE).unlink(missing_ok=True)
-        budget = limits.exercise_seconds * len(pending) + 30  # + time to import the libraries
-        with open(folder / "output.log", "ab") as log:
-            process = subprocess.Popen(
-                [sys.executable, "runner.py", str(folder), *pending], cwd=folder, stdout=log, stderr=log,
-                stdin=subprocess.DEVNULL, env=child_environment(), preexec_fn=limit_memory(limits.memory_mb),
-                start_new_session=True)
-            timed_out = _wait(process, folder, limits.exercise_seconds, budget)
+        budget = jail.JailLimits(limits.exercise_seconds * len(pending) + 30,  # + importing the libraries
+                                 limits.memory_mb, limits.processes, disk_mb=limits.disk_mb,
+                                 wall_factor=limits.wall_factor)
+        run = environment.run([sys.executable, f"{home}/runner.py", home, *pending], folder, budget,
+                              folder.parent / "sandbox.log", ExerciseClock(folder, limits.exercise_seconds))
+        runs.append(run)
         pending = [eid for eid in pending if not (folder / f"{eid}.json").exists()]
         if pending:  # the sandbox died or hung: charge the exercise it was running, go on with the rest
-            progress = folder / runner.PROGRESS_FILE
-            running = progress.read_text() if progress.exists() else None
+            running = ExerciseClock(folder, 0).running()
             culprit = running if running in pending else pending[0]
             verdicts[culprit] = (Verdict(Status.TIMEOUT, TIMED_OUT.format(seconds=limits.exercise_seconds))
-                                 if timed_out else Verdict(Status.CRASHED, CRASHED))
+                                 if run.limit in ("exercise", "cpu", "wall") else Verdict(Status.CRASHED, CRASHED))
             pending.remove(culprit)
     for exercise in exercises:
         if exercise.id not in verdicts:
             verdicts[exercise.id] = judge_output(exercise, folder)
     for exercise in exercises:
-        for name, dependency in exercise.uses.items():
+        for dependency, names in exercise.dependencies().items():
             if dependency in verdicts and not verdicts[dependency].correct:
-                note = WITH_REFERENCE.format(id=exercise.id, name=name, dependency=dependency)
+                note = WITH_REFERENCE[len(names) > 1].format(
+                    id=exercise.id, names=", ".join(f"`{name}`" for name in names), dependency=dependency)
                 verdict = verdicts[exercise.id]
-                verdicts[exercise.id] = Verdict(verdict.status, Msg.same("{message} {note}").format(
+                verdicts[exercise.id] = dataclasses.replace(verdict, message=Msg.same("{message} {note}").format(
                     message=verdict.message, note=note))
-    return verdicts
+    return verdicts, runs
+
+
+class ExerciseClock:
+    """Stops the sandbox when the exercise it says it is running has used more than its CPU time."""
+
+    def __init__(self, folder: Path, seconds: float):
+        self.folder, self.seconds, self.current, self.since = folder, seconds, None, 0.0
+
+    def running(self) -> str | None:
+        try:  # written inside the jail: a small plain file, or nothing
+            return read_capped(self.folder / runner.PROGRESS_FILE, 64).decode("utf-8", "replace")
+        except (OSError, UnsafeFile):
+            return None
+
+    def __call__(self, cpu_seconds: float) -> str | None:
+        running = self.running()
+        if running != self.current:
+            self.current, self.since = running, cpu_seconds
+        return "exercise" if running is not None and cpu_seconds - self.since > self.seconds else None
 
 
 def judge_output(exercise: FunctionExercise, folder: Path) -> Verdict:
-    records = json.loads((folder / f"{exercise.id}.json").read_text())
-    with np.load(folder / f"{exercise.id}.npz", allow_pickle=False) as npz:
-        arrays = {key: npz[key] for key in npz.files}
+    try:  # written inside the jail: sizes are checked from the files' headers before anything is loaded
+        records = json.loads(read_capped(folder / f"{exercise.id}.json", MAX_SANDBOX_JSON_BYTES))
+        check_archive(folder / f"{exercise.id}.npz", MAX_ARTIFACT_BYTES)
+        with np.load(folder / f"{exercise.id}.npz", allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+    except (OSError, ValueError, UnsafeFile) as error:
+        return Verdict(Status.WRONG, UNREADABLE.format(error=str(error)[:120]))
     cases = all_cases(exercise)  # regenerated here, never read back
-    if len(records) != len(cases):
-        return Verdict(Status.WRONG, INCOMPLETE)
 
     def load_model(name):
         import keras  # deferred: only exercises that return models need Keras here
+        check_archive(folder / name, MAX_ARTIFACT_BYTES)
         return keras.saving.load_model(folder / name, safe_mode=True)
 
+    if not isinstance(records, list) or len(records) != len(cases):
+        return Verdict(Status.WRONG, INCOMPLETE)
     outcomes = []
     for case, record in zip(cases, records):
+        if not isinstance(record, dict):
+            return Verdict(Status.WRONG, INCOMPLETE)
         if record.get("error_type"):
             outcomes.append(Outcome(case, error_type=str(record["error_type"])[:runner.ERROR_TYPE_LIMIT],
                                     error_text=str(record.get("error_text", ""))[:runner.ERROR_TEXT_LIMIT]))
@@ -111,21 +143,3 @@ def judge_output(exercise: FunctionExercise, folder: Path) -> Verdict:
             outcomes.append(Outcome(case, error_type="ValueError",
                                     error_text=f"salida ilegible ({type(error).__name__})"))
     return exercise.judge(outcomes)
-
-
-def _wait(process, folder: Path, exercise_seconds: float, budget: float) -> bool:
-    """Wait for the sandbox; kill it when one exercise runs too long. Returns True on timeout."""
-    started = time.monotonic()
-    current, current_since = None, time.monotonic()
-    progress = folder / runner.PROGRESS_FILE
-    while process.poll() is None:
-        time.sleep(0.1)
-        now_running = progress.read_text() if progress.exists() else None
-        if now_running != current:
-            current, current_since = now_running, time.monotonic()
-        too_slow = current is not None and time.monotonic() - current_since > exercise_seconds
-        if too_slow or time.monotonic() - started > budget:
-            os.killpg(process.pid, 9)
-            process.wait()
-            return True
-    return False

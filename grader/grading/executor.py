@@ -1,0 +1,115 @@
+"""Execute a notebook top to bottom inside the grading jail, with nbclient, whatever happens in it.
+
+Runs INSIDE the jail next to the kernel (they share the jail's private loopback), so it imports
+nothing from the grader: the sandbox copies this file alone. Everything it writes is untrusted
+(student code runs with the same uid), and it only informs the row's status: the grade comes from
+the functions sandbox and the saved models, judged outside.
+
+Usage: python executor.py IN.ipynb OUT.ipynb STATUS.json CELL_CPU_SECONDS MAX_OUTPUT_BYTES
+Per cell: CELL_CPU_SECONDS of CPU time of the kernel and its children, and three times that of wall
+time; each cell keeps at most MAX_OUTPUT_BYTES of output (as nbgrader's LimitOutput), so a print loop
+costs nothing outside the jail.
+"""
+import json
+import os
+import signal
+import sys
+import threading
+import time
+
+import nbformat
+import psutil
+from nbclient import NotebookClient
+from nbclient.exceptions import DeadKernelError
+
+TRUNCATED = "\n[… salida recortada por el corrector / output truncated by the grader …]\n"
+
+
+class CappedClient(NotebookClient):
+    """A client that keeps at most ``max_output_bytes`` of output per cell."""
+
+    def __init__(self, *args, max_output_bytes: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_output_bytes, self.kept = max_output_bytes, {}
+
+    def output(self, outs, msg, display_id, cell_index):
+        kept = self.kept.get(cell_index, 0)
+        if kept > self.max_output_bytes:  # already truncated: drop the rest of this cell's output
+            return None
+        size, room = len(json.dumps(msg.get("content", {}))), self.max_output_bytes - kept
+        if size > room:
+            if msg.get("msg_type") == "stream" and room > 0:  # keep the head of a long print
+                msg = {**msg, "content": {**msg["content"], "text": msg["content"].get("text", "")[:room]}}
+                super().output(outs, msg, display_id, cell_index)
+            outs.append(nbformat.v4.new_output("stream", name="stderr", text=TRUNCATED))
+            self.kept[cell_index] = self.max_output_bytes + 1
+            return None
+        self.kept[cell_index] = kept + size
+        return super().output(outs, msg, display_id, cell_index)
+
+
+def kernel_cpu(kernel: psutil.Process) -> float:
+    """CPU seconds of the kernel and every process it started (including those that ended)."""
+    total = 0.0
+    for process in [kernel, *kernel.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+            total += times.user + times.system + times.children_user + times.children_system
+        except psutil.Error:
+            continue
+    return total
+
+
+def watch(kernel: psutil.Process, state: dict, stop: threading.Event) -> None:
+    """Interrupt the kernel when the running cell has used more than its CPU time."""
+    while not stop.wait(0.2):
+        try:
+            if state["start"] is not None and kernel_cpu(kernel) - state["start"] > state["limit"]:
+                state["timed_out"].add(state["index"])
+                state["start"] = None
+                kernel.send_signal(signal.SIGINT)
+        except psutil.Error:
+            return
+
+
+def main(source, target, status_path, cell_seconds, max_output_bytes):
+    notebook = nbformat.read(source, as_version=4)
+    status = {"timed_out": [], "died": None, "memory_errors": []}
+    client = CappedClient(notebook, timeout=int(3 * cell_seconds), kernel_name="python3", allow_errors=True,
+                          record_timing=False, interrupt_on_timeout=True, max_output_bytes=max_output_bytes,
+                          error_on_timeout={"ename": "CellTimeoutError", "evalue": "cell time limit", "traceback": []})
+    state = {"start": None, "limit": cell_seconds, "index": None, "timed_out": set()}
+    stop = threading.Event()
+    try:
+        with client.setup_kernel():
+            kernel = psutil.Process(client.km.provisioner.process.pid)
+            threading.Thread(target=watch, args=(kernel, state, stop), daemon=True).start()
+            for index, cell in enumerate(notebook.cells):
+                if cell.cell_type != "code":
+                    continue
+                state["index"], state["start"] = index, kernel_cpu(kernel)
+                started = time.monotonic()
+                try:
+                    client.execute_cell(cell, index)
+                except DeadKernelError:
+                    status["died"] = index
+                    break
+                finally:
+                    state["start"] = None
+                if time.monotonic() - started >= client.timeout:
+                    state["timed_out"].add(index)
+                if any(o.get("output_type") == "error" and o.get("ename") == "MemoryError" for o in cell.outputs):
+                    status["memory_errors"].append(index)
+    except DeadKernelError:
+        status["died"] = status["died"] if status["died"] is not None else -1
+    finally:
+        stop.set()
+        status["timed_out"] = sorted(state["timed_out"])
+        nbformat.write(notebook, target)
+        with open(status_path, "w") as handle:
+            json.dump(status, handle)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), int(sys.argv[5]))
+    os._exit(0)  # do not wait for threads or stray children: the jail ends here

@@ -1,0 +1,313 @@
+"""The jail around everything that runs student code: bubblewrap namespaces plus limits on the whole tree.
+
+Inside: an unprivileged uid in its own user, PID, network, IPC, UTS and mount namespaces, with no
+capabilities; the system, the Python installation and the venv read-only; the work folder read-write
+at /home/student; a private, size-capped /tmp; nothing else of the host (no instructor project, no
+OUTDIR, no other submission, no home). Every process dies with the jail.
+
+Limits hold for the whole jailed tree, not per process: CPU time, memory, process count and disk.
+Where the caller may create cgroups (root), a per-jail cgroup (v1 memory, pids and cpuacct) enforces
+them in the kernel; elsewhere rlimits set before exec plus a supervisor that polls the tree with
+psutil. A wall-clock backstop (wall_factor × the CPU limit) catches code that sleeps or blocks. Output
+goes to files, never pipes, so a process holding a copy cannot stall the grader.
+"""
+import contextlib
+import ctypes
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from itertools import count
+from pathlib import Path
+from typing import Callable
+
+import psutil
+
+HOME = "/home/student"            # where the work folder appears inside
+JAIL_UID = 1000
+CGROUPS = Path("/sys/fs/cgroup")
+CONTROLLERS = ("memory", "pids", "cpuacct")
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+SYSTEM_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "nsswitch.conf", "fonts", "mime.types")
+INSTALL_HINT = ("install bubblewrap: `sudo apt-get install bubblewrap` (Debian/Ubuntu), "
+                "`sudo dnf install bubblewrap` (Fedora), `sudo pacman -S bubblewrap` (Arch)")
+PR_SET_PDEATHSIG = 1
+_names = count()
+
+
+@dataclass(frozen=True)
+class JailLimits:
+    cpu_seconds: float
+    memory_mb: int
+    processes: int = 128
+    file_mb: int = 512          # the largest file one process may write
+    disk_mb: int = 1024         # the work folder, and the private /tmp
+    wall_factor: float = 3.0    # wall-clock backstop, as a multiple of the CPU limit
+
+
+@dataclass
+class JailRun:
+    returncode: int
+    limit: str                  # "" or the limit that stopped the jail: cpu, wall, memory, processes, disk, or watch's
+    cpu_seconds: float
+    peak_memory_mb: float
+
+
+def unavailable() -> str | None:
+    """Why a jail cannot run here (in words that say what to do), or None."""
+    if shutil.which("bwrap") is None:
+        return f"bubblewrap (bwrap) is not installed: {INSTALL_HINT}"
+    probe = subprocess.run(["bwrap", "--unshare-user", "--unshare-pid", "--unshare-net", "--ro-bind", "/", "/",
+                            "--", "/bin/true"], capture_output=True, text=True)
+    if probe.returncode:
+        return (f"bubblewrap cannot create namespaces here ({probe.stderr.strip()[:200]}); "
+                "enable unprivileged user namespaces, or run on Linux")
+    return None
+
+
+def _data_fd(text: str) -> int:
+    read, write = os.pipe()   # small texts only: they must fit in the pipe's buffer
+    os.write(write, text.encode())
+    os.close(write)
+    return read
+
+
+def bwrap_command(workdir: Path, binds, env: dict, limits: JailLimits, fds: list[int]) -> list[str]:
+    """bwrap and its options; the descriptors it reads are appended to ``fds``."""
+    fds += [_data_fd(f"student:x:{JAIL_UID}:{JAIL_UID}::{HOME}:/bin/false\n"),
+            _data_fd(f"student:x:{JAIL_UID}:\n")]
+    command = ["bwrap", "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+               "--unshare-cgroup-try", "--hostname", "jail", "--uid", str(JAIL_UID), "--gid", str(JAIL_UID),
+               "--disable-userns", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+    for folder in SYSTEM_DIRS:
+        if os.path.islink(folder):
+            command += ["--symlink", os.readlink(folder), folder]
+        elif os.path.isdir(folder):
+            command += ["--ro-bind", folder, folder]
+    command += [arg for name in SYSTEM_FILES if os.path.exists(f"/etc/{name}")
+                for arg in ("--ro-bind", f"/etc/{name}", f"/etc/{name}")]
+    for prefix in sorted({sys.base_prefix, sys.prefix}, key=len):   # the Python installation and the venv
+        command += ["--ro-bind", prefix, prefix]
+    command += ["--ro-bind-data", str(fds[-2]), "/etc/passwd", "--ro-bind-data", str(fds[-1]), "/etc/group",
+                "--proc", "/proc", "--remount-ro", "/proc", "--dev", "/dev",
+                "--perms", "1777", "--size", str(limits.disk_mb << 20), "--tmpfs", "/tmp",
+                "--bind", str(workdir), HOME, "--chdir", HOME]
+    for source, target in binds:
+        command += ["--ro-bind", str(source), str(target)]
+    installed = Path(__file__).resolve().parents[1]
+    if installed.is_relative_to(sys.prefix) or installed.is_relative_to(sys.base_prefix):
+        command += ["--perms", "0000", "--tmpfs", str(installed)]   # a non-editable install of the grader
+    command.append("--clearenv")
+    for key, value in {"PATH": f"{sys.prefix}/bin:/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp",
+                       "LANG": "C.UTF-8", "USER": "student", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
+                       **env}.items():
+        command += ["--setenv", key, str(value)]
+    return command
+
+
+# ---------------------------------------------------------------- cgroups (when the caller may create them)
+
+def _own_cgroups() -> dict[str, Path]:
+    """The cgroup folder this process belongs to, per controller: jails get theirs below it."""
+    own = {}
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        own.update((controller, CGROUPS / controller / path.lstrip("/")) for controller in controllers.split(","))
+    return {controller: own.get(controller, CGROUPS / controller) for controller in CONTROLLERS}
+
+
+def _cgroups(limits: JailLimits) -> dict[str, Path] | None:
+    name, groups = f"grader-jail-{os.getpid()}-{next(_names)}", {}
+    try:
+        for controller, parent in _own_cgroups().items():
+            groups[controller] = parent / name
+            groups[controller].mkdir()
+        (groups["memory"] / "memory.limit_in_bytes").write_text(str(limits.memory_mb << 20))
+        (groups["pids"] / "pids.max").write_text(str(limits.processes))
+        return groups
+    except OSError:
+        _remove(groups)
+        return None
+
+
+def _remove(groups: dict[str, Path]) -> None:
+    for group in groups.values():
+        for _ in range(500):
+            try:
+                group.rmdir()
+                break
+            except FileNotFoundError:
+                break
+            except OSError:  # processes still dying inside
+                for pid in (group / "cgroup.procs").read_text().split():
+                    with contextlib.suppress(OSError):
+                        os.kill(int(pid), signal.SIGKILL)
+                time.sleep(0.01)
+
+
+def _number(path: Path, key: str | None = None) -> int:
+    text = path.read_text()
+    return int(text) if key is None else int(dict(line.split() for line in text.splitlines()).get(key, 0))
+
+
+# ---------------------------------------------------------------- polling (everywhere else)
+
+def _tree_usage(pid: int) -> tuple[float, float, int]:
+    """(CPU seconds including finished children, anonymous RSS bytes, processes) of a process tree."""
+    try:
+        tree = [psutil.Process(pid)]
+        tree += tree[0].children(recursive=True)
+    except psutil.Error:
+        return 0.0, 0.0, 0
+    cpu = rss = 0.0
+    for process in tree:
+        try:
+            with process.oneshot():
+                times, memory = process.cpu_times(), process.memory_info()
+            cpu += times.user + times.system + times.children_user + times.children_system
+            rss += memory.rss - memory.shared   # shared library pages would count once per process
+        except psutil.Error:
+            continue
+    return cpu, rss, len(tree)
+
+
+def _disk_bytes(folder: Path, max_files: int = 20000) -> float:
+    total, files = 0, 0
+    for root, _, names in os.walk(folder):
+        for name in names:
+            files += 1
+            if files > max_files:
+                return float("inf")
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(root, name)).st_blocks * 512
+    return total
+
+
+def _tasks_of_this_user() -> int:
+    """RLIMIT_NPROC counts every process and thread of the host user, the instructor's own included."""
+    count = 0
+    for process in psutil.process_iter(["uids", "num_threads"]):
+        if process.info["uids"] and process.info["uids"].real == os.getuid():
+            count += process.info["num_threads"] or 1
+    return count
+
+
+def _before_exec(limits: JailLimits, groups, processes_already: int):
+    def apply():  # in the child, between fork and exec of bwrap: the whole tree inherits all of this
+        # bwrap arms its own --die-with-parent only after its set-up; this covers the time before
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        for group in (groups or {}).values():
+            (group / "cgroup.procs").write_text(str(os.getpid()))
+        megabyte = 2 ** 20
+        for kind, value in ((resource.RLIMIT_FSIZE, limits.file_mb * megabyte), (resource.RLIMIT_CORE, 0),
+                            (resource.RLIMIT_NOFILE, 1024), (resource.RLIMIT_AS, limits.memory_mb * megabyte),
+                            (resource.RLIMIT_NPROC, limits.processes + processes_already),
+                            (resource.RLIMIT_CPU, int(limits.cpu_seconds * limits.wall_factor) + 10)):
+            resource.setrlimit(kind, (value, value))
+    return apply
+
+
+def remove_stale_cgroups() -> None:
+    """The cgroups of jails whose grader was killed before it could remove them."""
+    for controller, parent in _own_cgroups().items():
+        for folder in parent.glob("grader-jail-*") if parent.is_dir() else []:
+            if not psutil.pid_exists(int(folder.name.split("-")[2])):
+                _remove({controller: folder})
+
+
+@dataclass(frozen=True)
+class Environment:
+    """Where student code runs: in a jail, or, when the instructor opts out (--isolation none), directly,
+    under the same limits but able to see and touch everything the instructor can.
+    ``binds``: (host path, path inside) pairs, read-only; ``env``: the variables student code sees."""
+    isolated: bool
+    binds: tuple = ()
+    env: tuple = ()
+
+    def home(self, workdir: Path) -> str:
+        """The work folder as the code inside sees it."""
+        return HOME if self.isolated else str(workdir)
+
+    def run(self, argv: list[str], workdir: Path, limits: JailLimits, log: Path | None = None,
+            watch: Callable[[float], str | None] = lambda cpu: None) -> JailRun:
+        return run(argv, workdir, limits, self.binds, dict(self.env), log, watch, self.isolated)
+
+
+def run(argv: list[str], workdir: Path, limits: JailLimits, binds=(), env: dict | None = None,
+        log: Path | None = None, watch: Callable[[float], str | None] = lambda cpu: None,
+        isolated: bool = True) -> JailRun:
+    """Run ``argv`` in a jail whose work folder is ``workdir``; wait for it, or stop it at a limit.
+    ``binds``: (host path, jail path) pairs, read-only. ``watch(cpu_seconds)`` is called while it runs;
+    a reason it returns stops the jail with that reason."""
+    groups = _cgroups(limits) if os.geteuid() == 0 else None
+    guard_read, guard_write = os.pipe()   # when the grader closes or loses it, everything inside is killed
+    fds = [guard_read]
+    if isolated:
+        command = bwrap_command(workdir, binds, env or {}, limits, fds) + [
+            "--", "/bin/sh", "-c", 'exec 3<&0 </dev/null; ( (read x <&3; kill -9 -1) & ); exec 3<&- "$@"', "guard",
+            *argv]
+    else:  # no namespaces: a process group, which code that calls setsid() leaves
+        command = argv
+    output = open(log, "ab") if log else subprocess.DEVNULL
+    started = time.monotonic()
+    try:
+        process = subprocess.Popen(command, stdin=guard_read, stdout=output, stderr=output, pass_fds=fds,
+                                   preexec_fn=_before_exec(limits, groups, 0 if groups else _tasks_of_this_user()),
+                                   cwd=None if isolated else workdir,
+                                   env=None if isolated else {**os.environ, **(env or {})},
+                                   start_new_session=not isolated)
+    except BaseException:
+        os.close(guard_write)
+        raise
+    finally:
+        for descriptor in fds:
+            os.close(descriptor)
+        if log:
+            output.close()
+    limit, cpu, peak, next_disk_check = "", 0.0, 0.0, 0.0
+    try:
+        while process.poll() is None and not limit:
+            if groups:
+                cpu = _number(groups["cpuacct"] / "cpuacct.usage") / 1e9
+                peak = _number(groups["memory"] / "memory.max_usage_in_bytes")
+                limit = "memory" if _number(groups["memory"] / "memory.oom_control", "oom_kill") else ""
+            else:
+                tree_cpu, rss, processes = _tree_usage(process.pid)
+                cpu, peak = max(cpu, tree_cpu), max(peak, rss)
+                limit = "memory" if rss > limits.memory_mb << 20 else \
+                    "processes" if processes > limits.processes + 3 else ""   # + bwrap, its init, the guard
+            now = time.monotonic()
+            if not limit and now >= next_disk_check:
+                next_disk_check = now + 0.5
+                limit = "disk" if _disk_bytes(workdir) > limits.disk_mb << 20 else ""
+            limit = limit or ("cpu" if cpu > limits.cpu_seconds else
+                              "wall" if now - started > limits.wall_factor * limits.cpu_seconds else
+                              watch(cpu) or "")
+            if not limit:
+                time.sleep(0.05)
+    finally:
+        os.close(guard_write)   # the guard inside kills every process of the jail
+        if not isolated:
+            with contextlib.suppress(OSError):
+                os.killpg(process.pid, signal.SIGKILL)
+        if process.poll() is None:
+            with contextlib.suppress(psutil.Error):
+                for child in psutil.Process(process.pid).children():  # the PID namespace's init: all die with it
+                    child.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(5)
+            process.kill()
+        returncode = process.wait()
+        if groups:
+            cpu = _number(groups["cpuacct"] / "cpuacct.usage") / 1e9
+            peak = _number(groups["memory"] / "memory.max_usage_in_bytes")
+            if not limit and _number(groups["memory"] / "memory.oom_control", "oom_kill"):
+                limit = "memory"
+            if not limit and _number(groups["pids"] / "pids.events", "max"):
+                limit = "processes"
+            _remove(groups)
+    return JailRun(returncode, limit, cpu, peak / 2 ** 20)

@@ -1,0 +1,91 @@
+"""Hostile submissions, graded in the session's batch beside honest ones (conftest.graded_batch,
+tests/hostile.py): no grade moves, the batch finishes, and nothing of the host is reachable."""
+import csv
+import re
+
+import psutil
+import pytest
+
+from helpers import NB01
+from hostile import MARK
+
+pytestmark = pytest.mark.slow
+
+
+def test_every_hostile_submission_gets_the_grade_it_earned_and_no_other_moves(graded_batch):
+    got = {student: (row["status"], int(row["score"])) for (student, _), row in graded_batch.gradebook.items()
+           if student in graded_batch.expected}
+    assert got == graded_batch.expected
+
+
+def test_the_package_on_disk_cannot_be_tampered_with(graded_batch):
+    assert graded_batch.executed_output("tamperer").count("TAMPER-BLOCKED") == 2
+    assert graded_batch.package_before == graded_batch.package_after
+
+
+def test_no_process_outlives_its_jail(graded_batch):
+    assert "DAEMON-STARTED" in graded_batch.executed_output("daemon")
+    started = int(graded_batch.executed_output("processes").split("PROCESSES ")[1].split()[0])
+    assert 0 < started < 300, "the process limit holds"
+    survivors = [p.pid for p in psutil.process_iter(["cmdline"]) if MARK in " ".join(p.info["cmdline"] or [])]
+    assert survivors == []
+
+
+def test_results_cannot_be_forged_and_outdir_is_not_visible(graded_batch):
+    assert "FORGE-NONE" in graded_batch.executed_output("forger")
+    # the result planted before the batch, with the right hash and no valid MAC, was graded again
+    assert graded_batch.gradebook[("honest_ana", NB01)]["score"] == "9"
+
+
+def test_killing_everything_in_reach_only_ends_its_own_run(graded_batch):
+    assert graded_batch.gradebook[("killer", NB01)]["status"] == "kernel-died"
+    assert graded_batch.gradebook[("solutions", NB01)]["score"] == "9"
+
+
+def test_solutions_hidden_tests_classmates_outdir_and_home_cannot_be_read(graded_batch):
+    output = graded_batch.executed_output("reader")
+    assert output.count("READ-BLOCKED") == 5 and "READ-OK" not in output
+    linked = graded_batch.executed_output("linker")
+    assert linked.count("READ-BLOCKED") == 4 and "READ-OK" not in linked
+
+
+def test_no_network(graded_batch):
+    assert "NET-BLOCKED" in graded_batch.executed_output("networker") and graded_batch.connections == []
+
+
+def test_big_files_and_print_loops_cost_the_grader_nothing(graded_batch):
+    assert "BIG-BLOCKED" in graded_batch.executed_output("big_file")
+    printed = graded_batch.executed_output("printer")
+    assert len(printed) < 4 * 2**20 and "salida recortada" in printed
+    assert graded_batch.result("printer")["usage"]["judge_peak_mb"] < 1024
+    assert graded_batch.grader_peak_mb < 1024
+
+
+def test_bombs_are_refused_from_their_headers_with_bounded_memory(graded_batch):
+    for student, exercise_id, words in [("npz_bomber", "1.7", "no se pudo leer"), ("keras_bomber", "1.8", "no se cargó")]:
+        result = graded_batch.result(student)
+        reason = next(e for e in result["exercises"] if e["id"] == exercise_id)["es"]
+        assert words in reason, reason
+        assert result["usage"]["judge_peak_mb"] < 1024
+
+
+def test_reference_code_cannot_be_imported_and_nothing_leaks_through_feedback(graded_batch):
+    reason = next(e for e in graded_batch.result("reference_importer")["exercises"] if e["id"] == "1.1")["es"]
+    assert "ModuleNotFoundError" in reason
+    leak = next(e for e in graded_batch.result("leaker")["exercises"] if e["id"] == "1.7")["es"]
+    assert "LEAK" in leak and "x" * 50 not in leak and "HIDDEN_CASES" not in leak and len(leak) < 400
+
+
+def test_a_linked_notebook_is_refused_unread(graded_batch):
+    result = graded_batch.result("linked_notebook")
+    assert result["status"] == "unsafe-file" and "enlace" in result["problems"][0]["es"]
+
+
+def test_hostile_names_are_escaped_and_file_names_are_safe(graded_batch):
+    names = [path.name for folder in ("feedback", "results", "executed") for path in (graded_batch.outdir / folder).iterdir()]
+    assert all(re.fullmatch(r"[A-Za-z0-9._-]+", name) for name in names), names
+    pages = "".join(path.read_text() for path in (graded_batch.outdir / "feedback").glob("*.html"))
+    assert "<img src=x" not in pages and "&lt;img src=x onerror=alert(1)&gt;" in pages
+    for export in ("gradebook.csv", "moodle_grades.csv"):
+        cells = [cell for row in csv.reader((graded_batch.outdir / export).read_text().splitlines()) for cell in row]
+        assert "'=HYPERLINK(\"x\")" in cells and not any(cell.startswith("=") for cell in cells)
