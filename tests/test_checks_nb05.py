@@ -5,11 +5,17 @@ import nbformat
 import numpy as np
 import pytest
 
-from helpers import SOLUTIONS, assert_wrong_answer, definitions_of, function_exercises, model_verdict, verdict, wrong_answer_ids
-from grader.core import Status
+from helpers import (SOLUTIONS, assert_wrong_answer, definitions_of, function_exercises, graded_verdict,
+                     model_verdict, verdict, wrong_answer_ids)
+from mutation import notebook_score
+from grader.core import Status, Verdict
 from grader.exercises import nb05
+from grader.exercises.base import ModelExercise
+from grader.exercises.registry import get_exercise
+from grader.hidden import nb05 as hidden05
 
 NAME = "05_cnn_classifier.ipynb"
+ASSIGNMENT = "05_cnn_classifier"
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +23,7 @@ def solution_namespace():
     return definitions_of(SOLUTIONS / NAME)
 
 
-@pytest.mark.parametrize("exercise_id", ["5.3", "5.4"])
+@pytest.mark.parametrize("exercise_id", ["5.4", "5.6"])
 def test_missing_model_is_not_attempted(exercise_id):
     assert verdict(exercise_id, {}).status == Status.NOT_ATTEMPTED
 
@@ -25,79 +31,135 @@ def test_missing_model_is_not_attempted(exercise_id):
 def test_training_metrics_are_never_output_checked():
     notebook = nbformat.read(SOLUTIONS / NAME, as_version=4)
     for cell in notebook.cells:
-        if cell.cell_type == "code" and ".fit(" in cell.source:
+        if cell.cell_type == "code" and (".fit(" in cell.source or "perf_counter" in cell.source):
             assert "NBVAL_CHECK_OUTPUT" not in cell.source, cell.get("id")
 
 
 def test_lenet_constants_agree_with_keras():
-    model = nb05.keras_from_spec(nb05.LENET_INPUT, nb05.LENET_SPEC)
+    model = hidden05.keras_from_spec(nb05.LENET_INPUT, nb05.LENET_SPEC)
     assert model.count_params() == nb05.LENET_PARAMS
     assert [tuple(layer.output.shape[1:]) for layer in model.layers] == nb05.LENET_SHAPES
+
+
+def test_receptive_field_reference_matches_the_hand_rule():
+    # The reference measures with gradients; on LeNet-5 it must give the numbers the notebook states.
+    assert hidden05._measured_receptive_fields(hidden05._key(nb05.LENET_FEATURES)) == (5, 6, 14, 16)
+    assert hidden05._measured_receptive_fields(hidden05._key(nb05.VGG_TWO_BLOCKS)) == (3, 5, 6, 10, 14, 16)
+
+
+def test_exercises_come_in_notebook_order():
+    notebook = nbformat.read(SOLUTIONS / NAME, as_version=4)
+    ids = [cell.metadata["grader"]["exercise"] for cell in notebook.cells if "grader" in cell.metadata]
+    assert ids == sorted(ids) == [exercise.id for exercise in nb05.EXERCISES]
+
+
+def test_recipes_only_in_hidden_cells():
+    # The model exercises state the target and the budget; how the solution gets there is instructor prose.
+    notebook = nbformat.read(SOLUTIONS / NAME, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown" and "hidden" not in cell.metadata.get("tags", []):
+            for recipe in ("warmup", "0.003", "0.005", "0.01", "lotes de 64", "lotes de 128", "8, 16 y 32", "pico en"):
+                assert recipe not in cell.source, (cell.get("id"), recipe)
+
+
+@pytest.mark.parametrize("exercise", nb05.EXERCISES, ids=lambda e: e.id)
+def test_hints_come_in_tiers_without_code(exercise):
+    assert len(exercise.hints) >= 2
+    for tier in exercise.hints:
+        for code in ("layers.", "Conv2D(", "Dense(", "keras.Sequential", "padding=", "np.", "range(", " = "):
+            assert code not in tier.es, (exercise.id, code)
 
 
 # ---------------------------------------------------------------- wrong answers
 
 def _lenet(first_padding="same", filters=(6, 16), units=(120, 84), activation="relu", pool="MaxPooling2D",
-           output_activation="softmax", input_shape=(28, 28, 1)):
+           output_activation="softmax", input_shape=(28, 28, 1), classes=10, hidden_activations=None):
     import keras
     from keras import layers
     Pool = getattr(layers, pool)
+    hidden_activations = hidden_activations or [activation] * 4
     return keras.Sequential([
         keras.Input(input_shape),
-        layers.Conv2D(filters[0], 5, padding=first_padding, activation=activation), Pool(2),
-        layers.Conv2D(filters[1], 5, activation=activation), Pool(2), layers.Flatten(),
-        *[layers.Dense(n, activation=activation) for n in units],
-        layers.Dense(10, activation=output_activation)])
+        layers.Conv2D(filters[0], 5, padding=first_padding, activation=hidden_activations[0]), Pool(2),
+        layers.Conv2D(filters[1], 5, activation=hidden_activations[1]), Pool(2), layers.Flatten(),
+        *[layers.Dense(n, activation=a) for n, a in zip(units, hidden_activations[2:])],
+        layers.Dense(classes, activation=output_activation)])
 
 
-def lenet_valid_first_conv():
-    return _lenet(first_padding="valid")
+def lenet_valid_first_conv(num_classes=10):
+    return _lenet(first_padding="valid", classes=num_classes)
 
 
-def lenet_wrong_filters():
-    return _lenet(filters=(32, 64))
+def lenet_wrong_filters(num_classes=10):
+    return _lenet(filters=(32, 64), classes=num_classes)
 
 
-def lenet_no_softmax():
-    return _lenet(output_activation="linear")
+def lenet_no_softmax(num_classes=10):
+    return _lenet(output_activation="linear", classes=num_classes)
 
 
-def lenet_flat_input():
+def lenet_linear_hidden_layers(num_classes=10):
+    return _lenet(activation=None, classes=num_classes)
+
+
+def lenet_linear_second_dense(num_classes=10):
+    return _lenet(hidden_activations=["relu", "relu", "relu", None], classes=num_classes)
+
+
+def lenet_softmax_in_hidden_dense(num_classes=10):
+    return _lenet(hidden_activations=["relu", "relu", "softmax", "relu"], classes=num_classes)
+
+
+def lenet_always_ten_classes(num_classes=10):
+    return _lenet()
+
+
+def lenet_flat_input(num_classes=10):
     import keras
     from keras import layers
-    return keras.Sequential([keras.Input((784,)), layers.Dense(120), layers.Dense(84), layers.Dense(10)])
+    return keras.Sequential([keras.Input((784,)), layers.Dense(120), layers.Dense(84), layers.Dense(num_classes)])
 
 
-def lenet_extra_flatten_at_the_end():
+def lenet_extra_flatten_at_the_end(num_classes=10):
     import keras
     from keras import layers
-    return keras.Sequential([keras.Input((28, 28, 1)), *_lenet().layers, layers.Flatten()])
+    return keras.Sequential([keras.Input((28, 28, 1)), *_lenet(classes=num_classes).layers, layers.Flatten()])
 
 
-def lenet_returns_layers_list():
+def lenet_returns_layers_list(num_classes=10):
     from keras import layers
     return [layers.Conv2D(6, 5)]
 
 
-def _predict(input_shape, spec, conv_params, same_is_valid=False, pool_keeps_size=False):
+def _predict(input_shape, spec, conv_params, same_is_valid=False, pool_keeps_size=False, even_same_grows=False,
+             pool_rounds_up=False, dense_bias=True):
     shape, rows = tuple(input_shape), []
     for kind, *args in spec:
         params = 0
         if kind == "conv":
             filters, k, padding = args
-            keep = padding == "same" and not same_is_valid
-            side = (shape[0], shape[1]) if keep else (shape[0] - k + 1, shape[1] - k + 1)
+            if padding == "same" and not same_is_valid:
+                grow = 1 if even_same_grows and k % 2 == 0 else 0
+                side = (shape[0] + grow, shape[1] + grow)
+            else:
+                side = (shape[0] - k + 1, shape[1] - k + 1)
             params = conv_params(k, shape[2], filters)
             shape = (*side, filters)
         elif kind == "pool":
             if not pool_keeps_size:
-                shape = (shape[0] // args[0], shape[1] // args[0], shape[2])
+                size = args[0]
+                rounding = (lambda n: -(-n // size)) if pool_rounds_up else (lambda n: n // size)
+                shape = (rounding(shape[0]), rounding(shape[1]), shape[2])
         elif kind == "flatten":
             shape = (int(np.prod(shape)),)
         else:
-            params, shape = (shape[0] + 1) * args[0], (args[0],)
+            params, shape = (shape[0] + dense_bias) * args[0], (args[0],)
         rows.append((shape, params))
     return rows
+
+
+def _conv_params(k, c, f):
+    return (k * k * c + 1) * f
 
 
 def predict_conv_without_bias(input_shape, spec):
@@ -109,21 +171,106 @@ def predict_conv_ignores_channels(input_shape, spec):
 
 
 def predict_same_as_valid(input_shape, spec):
-    return _predict(input_shape, spec, lambda k, c, f: (k * k * c + 1) * f, same_is_valid=True)
+    return _predict(input_shape, spec, _conv_params, same_is_valid=True)
 
 
 def predict_pool_keeps_size(input_shape, spec):
-    return _predict(input_shape, spec, lambda k, c, f: (k * k * c + 1) * f, pool_keeps_size=True)
+    return _predict(input_shape, spec, _conv_params, pool_keeps_size=True)
+
+
+def predict_pool_rounds_up(input_shape, spec):
+    return _predict(input_shape, spec, _conv_params, pool_rounds_up=True)
+
+
+def predict_same_grows_with_even_kernels(input_shape, spec):
+    # n + 2·(k // 2) − k + 1: right for odd kernels, one too many for even ones
+    return _predict(input_shape, spec, _conv_params, even_same_grows=True)
+
+
+def predict_dense_without_bias(input_shape, spec):
+    return _predict(input_shape, spec, _conv_params, dense_bias=False)
 
 
 def predict_only_shapes(input_shape, spec):
     return [shape for shape, _ in _predict(input_shape, spec, lambda k, c, f: 0)]
 
 
+def _costs(input_shape, spec, conv_cost, dense_cost=lambda inputs, units: inputs * units, pool_cost=None):
+    rows, before = [], tuple(input_shape)
+    for (kind, *args), (shape, params) in zip(spec, _predict(input_shape, spec, _conv_params)):
+        if kind == "conv":
+            rows.append(conv_cost(before, shape, args[1], params))
+        elif kind == "dense":
+            rows.append(dense_cost(before[0], args[0]))
+        elif kind == "pool" and pool_cost:
+            rows.append(pool_cost(before, args[0]))
+        else:
+            rows.append(0)
+        before = shape
+    return rows
+
+
+def cost_is_the_parameter_count(input_shape, spec):
+    return _costs(input_shape, spec, lambda before, shape, k, params: params,
+                  dense_cost=lambda inputs, units: (inputs + 1) * units)
+
+
+def cost_counts_the_bias(input_shape, spec):
+    return _costs(input_shape, spec, lambda before, shape, k, params: shape[0] * shape[1] * shape[2] * (k * k * before[2] + 1))
+
+
+def cost_counts_dense_bias(input_shape, spec):
+    return _costs(input_shape, spec, lambda before, shape, k, params: shape[0] * shape[1] * shape[2] * k * k * before[2],
+                  dense_cost=lambda inputs, units: (inputs + 1) * units)
+
+
+def cost_of_pooling_is_not_zero(input_shape, spec):
+    return _costs(input_shape, spec, lambda before, shape, k, params: shape[0] * shape[1] * shape[2] * k * k * before[2],
+                  pool_cost=lambda before, size: before[0] * before[1] * before[2])
+
+
+def cost_uses_input_positions(input_shape, spec):
+    return _costs(input_shape, spec, lambda before, shape, k, params: before[0] * before[1] * shape[2] * k * k * before[2])
+
+
+def _fields(spec, pool_grows=True, jumps=True, kernel_sum=False):
+    side, jump, sides = 1, 1, []
+    for kind, *args in spec:
+        size = args[1] if kind == "conv" else args[0]
+        if kernel_sum:
+            side = size if not sides else side + size
+        elif kind == "conv" or pool_grows:
+            side += (size - 1) * jump
+        if kind == "pool" and jumps:
+            jump *= size
+        sides.append(side)
+    return sides
+
+
+def field_ignores_pooling_jumps(spec):
+    return _fields(spec, jumps=False)
+
+
+def field_pooling_does_not_grow(spec):
+    return _fields(spec, pool_grows=False)
+
+
+def field_adds_kernel_sides(spec):
+    return _fields(spec, kernel_sum=True)
+
+
+def field_only_the_last_layer(spec):
+    return _fields(spec)[-1]
+
+
 WRONG_ANSWERS = [
-    ("5.1", "build_lenet5", lenet_valid_first_conv, "padding='same'"),
-    ("5.1", "build_lenet5", lenet_wrong_filters, "6 y 16 filtros; el modelo tiene (32, 64)"),
+    ("5.1", "build_lenet5", lenet_valid_first_conv, "eso pide relleno"),
+    ("5.1", "build_lenet5", lenet_wrong_filters, "de 6 y 16 filtros (los canales de C1 y C3); el modelo tiene (32, 64)"),
     ("5.1", "build_lenet5", lenet_no_softmax, "activation='softmax'"),
+    ("5.1", "build_lenet5", lenet_linear_hidden_layers, "la Conv2D de 6 filtros no tiene función de activación"),
+    ("5.1", "build_lenet5", lenet_linear_second_dense, "la Dense de 84 neuronas no tiene función de activación"),
+    ("5.1", "build_lenet5", lenet_softmax_in_hidden_dense, "la Dense de 120 neuronas usa softmax"),
+    ("5.1", "build_lenet5", lenet_always_ten_classes, "una por clase (2)"),
     ("5.1", "build_lenet5", lenet_flat_input, "la entrada debe tener forma (28, 28, 1)"),
     ("5.1", "build_lenet5", lenet_returns_layers_list, "debe devolver un modelo de Keras"),
     ("5.1", "build_lenet5", lenet_extra_flatten_at_the_end, "termina en la capa 8"),
@@ -131,8 +278,23 @@ WRONG_ANSWERS = [
     ("5.2", "predict_shapes_and_params", predict_conv_ignores_channels, "cada filtro ve los 6 canales"),
     ("5.2", "predict_shapes_and_params", predict_same_as_valid, "capa 1 (conv 6 5×5 same): predices la forma "
                                                                 "(24, 24, 6) y Keras da (28, 28, 6)"),
+    ("5.2", "predict_shapes_and_params", predict_same_grows_with_even_kernels, "también con núcleos de lado par"),
     ("5.2", "predict_shapes_and_params", predict_pool_keeps_size, "capa 2 (pool 2)"),
+    ("5.2", "predict_shapes_and_params", predict_pool_rounds_up, "las filas y columnas que sobran se descartan"),
+    ("5.2", "predict_shapes_and_params", predict_dense_without_bias, "falta el sesgo de cada neurona"),
     ("5.2", "predict_shapes_and_params", predict_only_shapes, "debe ser un par (forma, parámetros)"),
+    ("5.3", "multiply_adds", cost_is_the_parameter_count, "cuesta una sola posición de la salida"),
+    ("5.3", "multiply_adds", cost_counts_the_bias, "capa 1 (conv 6 5×5 same): predices 122304 multiplicaciones por "
+                                                   "imagen y son 117600: el sesgo se suma"),
+    ("5.3", "multiply_adds", cost_counts_dense_bias, "capa 6 (dense 120): predices 48120 multiplicaciones por imagen "
+                                                     "y son 48000: el sesgo se suma"),
+    ("5.3", "multiply_adds", cost_of_pooling_is_not_zero, "no multiplica"),
+    ("5.3", "multiply_adds", cost_uses_input_positions, "capa 3 (conv 16 5×5 valid)"),
+    ("5.5", "receptive_field", field_ignores_pooling_jumps, "capa 3 (conv 16 5×5 valid): predices una ventana de "
+                                                            "10 píxeles de lado y la medida es 14: después de un pooling"),
+    ("5.5", "receptive_field", field_pooling_does_not_grow, "capa 2 (pool 2)"),
+    ("5.5", "receptive_field", field_adds_kernel_sides, "capa 2 (pool 2): predices una ventana de 7"),
+    ("5.5", "receptive_field", field_only_the_last_layer, "debe devolver una lista"),
 ]
 
 
@@ -142,13 +304,54 @@ def test_wrong_answer_fails_with_specific_reason(exercise_id, name, wrong, reaso
 
 
 def test_every_function_exercise_has_a_wrong_answer_test():
-    assert {row[0] for row in WRONG_ANSWERS} == {e.id for e in function_exercises("05_cnn_classifier")}
+    assert {row[0] for row in WRONG_ANSWERS} == {e.id for e in function_exercises(ASSIGNMENT)}
+
+
+def test_overlapping_windows_are_explained_on_convolutions_alone(solution_namespace):
+    result = graded_verdict("5.5", solution_namespace, hidden_only=True, receptive_field=field_adds_kernel_sides)
+    assert result.status == Status.WRONG and "se solapan" in result.message.es
+
+
+def test_hidden_cases_catch_a_fixed_number_of_classes(solution_namespace):
+    # Public cases use 10 and 2 classes; a LeNet that only knows those two must still fail in grading.
+    def two_or_ten(num_classes=10):
+        return _lenet(classes=2 if num_classes == 2 else 10)
+    assert verdict("5.1", solution_namespace, build_lenet5=two_or_ten).status == Status.CORRECT
+    result = graded_verdict("5.1", solution_namespace, build_lenet5=two_or_ten)
+    assert result.status == Status.WRONG and "una prueba oculta" in result.message.es
+
+
+def test_even_kernel_with_same_padding_is_caught_by_hidden_cases_too(solution_namespace):
+    result = graded_verdict("5.2", solution_namespace, hidden_only=True,
+                            predict_shapes_and_params=predict_same_grows_with_even_kernels)
+    assert result.status == Status.WRONG and "núcleos de lado par" in result.message.es
+
+
+def test_cost_check_names_the_exercise_to_fix_first(solution_namespace):
+    from grader.notebook import verdict_in_notebook
+    namespace = {**solution_namespace, "predict_shapes_and_params": predict_conv_without_bias}
+    result = verdict_in_notebook(get_exercise("5.3"), namespace)
+    assert result.status == Status.WRONG and "Arregla primero el 5.2" in result.message.es
 
 
 def test_classic_lenet_with_tanh_and_average_pooling_is_accepted(solution_namespace):
     # Checks test the architecture, not one recipe: the 1998 flavour is a LeNet-5 too.
-    classic = lambda: _lenet(activation="tanh", pool="AveragePooling2D")  # noqa: E731
-    assert verdict("5.1", solution_namespace, build_lenet5=classic).status == Status.CORRECT
+    def classic(num_classes=10):
+        return _lenet(activation="tanh", pool="AveragePooling2D", classes=num_classes)
+    assert graded_verdict("5.1", solution_namespace, build_lenet5=classic).status == Status.CORRECT
+
+
+def test_activation_layers_after_linear_layers_are_accepted(solution_namespace):
+    import keras
+    from keras import layers
+
+    def separate_activations(num_classes=10):
+        return keras.Sequential([
+            keras.Input((28, 28, 1)), layers.Conv2D(6, 5, padding="same"), layers.ReLU(), layers.MaxPooling2D(2),
+            layers.Conv2D(16, 5), layers.BatchNormalization(), layers.Activation("relu"), layers.MaxPooling2D(2),
+            layers.Flatten(), layers.Dense(120), layers.LeakyReLU(), layers.Dense(84), layers.Activation("tanh"),
+            layers.Dropout(0.1), layers.Dense(num_classes, activation="softmax")])
+    assert graded_verdict("5.1", solution_namespace, build_lenet5=separate_activations).status == Status.CORRECT
 
 
 def test_messages_switch_to_english(english, solution_namespace):
@@ -156,18 +359,41 @@ def test_messages_switch_to_english(english, solution_namespace):
     assert "each filter's bias is missing" in str(result.message)
 
 
+# ---------------------------------------------------------------- mutants
+
+EQUIVALENT_MUTANTS = {}
+
+
+@pytest.mark.slow
+def test_mutants_of_the_solutions_fail_the_checks():
+    score, survivors = notebook_score(ASSIGNMENT, [e.id for e in function_exercises(ASSIGNMENT)],
+                                      EQUIVALENT_MUTANTS)
+    assert score >= 0.98, survivors
+
+
 # ---------------------------------------------------------------- model checks
 
 def test_untrained_lenet_fails_on_accuracy():
     import keras
     keras.utils.set_random_seed(0)
-    result = model_verdict("5.3", _lenet())
-    assert result.status == Status.WRONG and "precisión en test" in result.message.es and "99%" in result.message.es
+    result = model_verdict("5.4", _lenet())
+    assert result.status == Status.WRONG
+    assert "exactitud en el conjunto de prueba" in result.message.es and "99%" in result.message.es
 
 
 def test_lenet_model_check_rejects_another_architecture():
-    result = model_verdict("5.3", _lenet(filters=(8, 16)))
+    result = model_verdict("5.4", _lenet(filters=(8, 16)))
     assert result.status == Status.WRONG and "6 y 16 filtros" in result.message.es
+
+
+def test_lenet_model_check_rejects_linear_hidden_layers():
+    result = model_verdict("5.4", _lenet(activation=None))
+    assert result.status == Status.WRONG and "no tiene función de activación" in result.message.es
+
+
+def test_unsaved_model_is_named_in_the_check():
+    result = model_verdict("5.4", _lenet(), save=False)
+    assert result.status == Status.WRONG and "lenet5_mnist.keras" in result.message.es
 
 
 def test_briefly_trained_lenet_is_still_below_the_bar():
@@ -184,8 +410,9 @@ def test_briefly_trained_lenet_is_still_below_the_bar():
     predicted = np.argmax(model.predict(test_images[..., None] / 255.0, verbose=0), axis=1)
     accuracy = float(np.mean(predicted == test_labels))
     assert 0.3 < accuracy < nb05.LENET_MIN_ACCURACY
-    result = model_verdict("5.3", model)
-    assert result.status == Status.WRONG and f"precisión en test {accuracy:.2%}" in result.message.es
+    result = model_verdict("5.4", model)
+    assert result.status == Status.WRONG
+    assert f"exactitud en el conjunto de prueba {accuracy:.2%}" in result.message.es
 
 
 def _vgg(convs_per_block=2, blocks=2, kernel=3):
@@ -202,7 +429,7 @@ def _vgg(convs_per_block=2, blocks=2, kernel=3):
 @pytest.mark.parametrize("model_kwargs, blocks", [(dict(convs_per_block=1), 0), (dict(blocks=1), 1),
                                                   (dict(kernel=5), 0)])
 def test_vgg_check_needs_two_blocks_of_stacked_3x3_convolutions(model_kwargs, blocks):
-    result = model_verdict("5.4", _vgg(**model_kwargs))
+    result = model_verdict("5.6", _vgg(**model_kwargs))
     assert result.status == Status.WRONG
     assert f"el modelo tiene {blocks} y se piden al menos 2" in result.message.es
 
@@ -212,7 +439,7 @@ def test_untrained_vgg_fails_on_accuracy():
     keras.utils.set_random_seed(0)
     model = _vgg()
     assert nb05.vgg_blocks(model) == 2
-    result = model_verdict("5.4", model)
+    result = model_verdict("5.6", model)
     assert result.status == Status.WRONG and "por debajo del 90%" in result.message.es
 
 
@@ -226,3 +453,76 @@ def test_vgg_blocks_ignore_batchnorm_and_activation_layers():
                 layers.MaxPooling2D(2)]
 
     assert nb05.vgg_blocks(keras.Sequential([keras.Input((28, 28, 1)), *block(), *block()])) == 2
+
+
+# ---------------------------------------------------------------- shifted test set (grading only)
+
+def test_shift_moves_images_and_fills_with_zeros():
+    images = np.arange(2 * 4 * 5, dtype=np.float32).reshape(2, 4, 5) + 1
+    moved = nb05.shift_images(images, 1, -2)
+    assert np.array_equal(moved[:, 1:, :3], images[:, :3, 2:])
+    assert not moved[:, 0].any() and not moved[:, :, 3:].any()
+    assert np.array_equal(nb05.shift_images(images, 0, 0), images)
+
+
+def test_shifted_test_set_is_fixed_and_moves_every_image():
+    images, labels = nb05.grader_test_set("mnist")
+    shifted, same_labels = nb05.shifted_test_set("mnist")
+    assert shifted.shape == images.shape and same_labels is labels
+    assert not shifted.flags.writeable
+    moved = np.any(shifted != images, axis=(1, 2))
+    assert moved.mean() > 0.999
+    # Centre of mass moves by SHIFT_PIXELS in a row, a column or both, never more.
+    rows = np.arange(28)
+    centre = lambda x: (x.sum(axis=2) @ rows) / x.sum(axis=(1, 2))  # noqa: E731
+    assert np.abs(centre(shifted[:500]) - centre(images[:500])).max() <= nb05.SHIFT_PIXELS + 0.5
+
+
+class _FakeModel:
+    """Answers right on chosen images: by identity of the test images, and at a rate on any other input."""
+
+    def __init__(self, test_images, labels, test_error, other_error):
+        self.test_images, self.labels = test_images, labels
+        self.test_error, self.other_error = test_error, other_error
+
+    def predict(self, images, batch_size=None, verbose=0):
+        is_test = images.shape == self.test_images[..., None].shape and np.array_equal(images[..., 0], self.test_images)
+        error = self.test_error if is_test else self.other_error
+        wrong = np.arange(len(images)) < int(error * len(images))
+        predicted = np.where(wrong, (self.labels + 1) % 10, self.labels)
+        return np.eye(10)[predicted]
+
+
+def _note(test_error, other_error, exercise_id="5.4"):
+    exercise = get_exercise(exercise_id)
+    images, labels = nb05.grader_test_set(exercise.dataset)
+    return exercise.shift_note(_FakeModel(images, labels, test_error, other_error))
+
+
+def test_honest_drop_on_shifted_images_is_not_flagged():
+    assert _note(0.009, 0.009 * 2.5) is None
+    assert _note(0.095, 0.095 * 1.4, "5.6") is None
+
+
+def test_memorised_test_set_is_flagged():
+    note = _note(0.003, 0.013)
+    assert note is not None and "¿Se usó el conjunto de prueba para entrenar?" in note.es
+    assert _note(0.02, 0.40, "5.6") is not None
+
+
+def test_flag_is_added_to_the_grade_without_changing_it(monkeypatch, tmp_path):
+    import keras
+    exercise = get_exercise("5.4")
+    images, labels = nb05.grader_test_set("mnist")
+    monkeypatch.setattr(ModelExercise, "grade", lambda self, workdir, verdicts: Verdict(Status.CORRECT, self.correct().message))
+    monkeypatch.setattr(keras.saving, "load_model", lambda path, safe_mode: _FakeModel(images, labels, 0.0, 0.1))
+    result = exercise.grade(tmp_path, {})
+    assert result.status == Status.CORRECT and "⚠️" in result.message.es
+
+
+def test_reference_function_of_5_2_passes_5_2():
+    # 5.3 is graded with this version of predict_shapes_and_params when the student's fails 5.2.
+    from grader.hidden import reference_sources
+    from grader.runner import load_definitions
+    namespace = load_definitions(reference_sources(get_exercise("5.3").uses))
+    assert graded_verdict("5.2", namespace).status == Status.CORRECT

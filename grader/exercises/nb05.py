@@ -1,37 +1,47 @@
-"""Notebook 05: LeNet-5 and a VGG-style CNN.
+"""Notebook 05: LeNet-5, shapes, parameters and cost, receptive fields, and a VGG-style CNN.
 
-Architecture checks use public Keras APIs only (isinstance against keras.layers
-classes, get_config(), layer.output.shape, count_params()). Shape and parameter
-predictions are compared with a Keras model built from the same layer list.
-Accuracy is measured here, on the test sets loaded through grader.data.
+Architecture checks use public Keras APIs only (isinstance against keras.layers classes,
+get_config(), layer.output.shape, count_params()). The answers of the function exercises
+come with each case (Case.expected, from the grading-only references in grader/hidden/nb05.py);
+the judges only compare and explain. Accuracy is measured here, on the test sets loaded
+through grader.data; when grading, also on small shifts of them (see ``ShiftCheckedModel``).
 """
+from dataclasses import dataclass
+from functools import cache
 from itertools import zip_longest
+from pathlib import Path
+
+import numpy as np
 
 from grader.compare import classification_accuracy
-from grader.core import Case
-from grader.exercises.base import FunctionExercise, ModelExercise
+from grader.core import Case, Verdict
 from grader.data import grader_test_set
+from grader.exercises.base import FunctionExercise, ModelExercise
 from grader.i18n import Msg
 
 ASSIGNMENT = "05_cnn_classifier"
 
 LENET_INPUT = (28, 28, 1)
 LENET_FILTERS = (6, 16)
-LENET_UNITS = (120, 84, 10)
+LENET_HIDDEN_UNITS = (120, 84)
 LENET_SHAPES = [(28, 28, 6), (14, 14, 6), (10, 10, 16), (5, 5, 16), (400,), (120,), (84,), (10,)]
 LENET_PARAMS = 61706
 LENET_MIN_ACCURACY = 0.99
 VGG_MIN_ACCURACY = 0.90
 VGG_MIN_BLOCKS = 2
 
-# Layer lists for exercise 5.2: (kind, ...) with kind conv (filters, kernel, padding), pool (size),
-# flatten, dense (units). The LeNet-5 list is the one the notebook uses.
+# Layer lists: (kind, ...) with kind conv (filters, kernel, padding), pool (size), flatten, dense (units).
+# The LeNet-5 list is the one the notebook uses; the second is keras.io's MNIST example.
 LENET_SPEC = [("conv", 6, 5, "same"), ("pool", 2), ("conv", 16, 5, "valid"), ("pool", 2), ("flatten",),
               ("dense", 120), ("dense", 84), ("dense", 10)]
 RECIPE_SPEC = [("conv", 32, 3, "valid"), ("pool", 2), ("conv", 64, 3, "valid"), ("pool", 2), ("flatten",),
                ("dense", 10)]
-COLOR_SPEC = [("conv", 8, 3, "same"), ("conv", 8, 3, "same"), ("pool", 2), ("conv", 12, 5, "valid"),
+COLOR_SPEC = [("conv", 8, 3, "same"), ("conv", 8, 4, "same"), ("pool", 2), ("conv", 12, 5, "valid"),
               ("pool", 3), ("flatten",), ("dense", 7)]
+# Convolution and pooling parts, for the receptive fields of 5.5.
+LENET_FEATURES = LENET_SPEC[:4]
+VGG_TWO_BLOCKS = [("conv", 8, 3, "same"), ("conv", 8, 3, "same"), ("pool", 2),
+                  ("conv", 16, 3, "same"), ("conv", 16, 3, "same"), ("pool", 2)]
 
 
 # ------------------------------------------------------------- helpers
@@ -63,9 +73,55 @@ def _architecture_layers(model):
     return [layer for layer in model.layers if _is(layer, "Conv2D", "Dense", "Flatten") or _is_pool(layer)]
 
 
-def lenet_problem(model) -> Msg | None:
-    """What makes ``model`` not a LeNet-5 for 28×28×1 inputs, or None."""
+ACTIVATION_LAYERS = {"ReLU": "relu", "LeakyReLU": "leaky_relu", "ELU": "elu", "PReLU": "prelu", "Softmax": "softmax"}
+LINEAR = ("linear", None)
+SOFTMAX = ("softmax", "log_softmax")
+
+
+def _activation(layer):
+    """The activation a layer applies: its `activation` setting, or what an activation layer computes."""
+    for name, activation in ACTIVATION_LAYERS.items():
+        if _is(layer, name):
+            return activation
+    activation = layer.get_config().get("activation")
+    return activation if activation is None or isinstance(activation, str) else "custom"
+
+
+def _describe(layer):
+    if _is(layer, "Conv2D"):
+        return Msg("la Conv2D de {n} filtros", "the Conv2D with {n} filters").format(n=layer.get_config()["filters"])
+    return Msg("la Dense de {n} neuronas", "the Dense layer with {n} units").format(n=layer.get_config()["units"])
+
+
+def hidden_activation_problem(model) -> Msg | None:
+    """Every Conv2D/Dense layer but the last needs a non-linear activation (its own or a layer right after it),
+    and none of them may use softmax."""
+    weighted = [i for i, layer in enumerate(model.layers) if _is(layer, "Conv2D", "Dense")]
+    for index, following in zip(weighted, weighted[1:]):
+        layer = model.layers[index]
+        activations = [_activation(layer)] + [_activation(other) for other in model.layers[index + 1:following]
+                                              if not _is(other, "Dropout", "BatchNormalization")
+                                              and not _is_pool(other) and not _is(other, "Flatten")]
+        if any(activation in SOFTMAX for activation in activations):
+            return Msg("{layer} usa softmax, pero softmax va solo en la capa de salida: convierte las salidas en "
+                       "probabilidades que suman 1. En una capa oculta usa una activación como ReLU",
+                       "{layer} uses softmax, but softmax belongs in the output layer only: it turns the outputs into "
+                       "probabilities that add up to 1. In a hidden layer use an activation such as ReLU").format(
+                layer=_describe(layer))
+        if all(activation in LINEAR for activation in activations):
+            return Msg("{layer} no tiene función de activación: sin una no linealidad entre capas, dos capas "
+                       "seguidas equivalen a una sola (cuaderno 01). Usa ReLU, o tanh como en 1998",
+                       "{layer} has no activation function: without a non-linearity between layers, two layers in a "
+                       "row are equivalent to one (notebook 01). Use ReLU, or tanh as in 1998").format(
+                layer=_describe(layer))
+    return None
+
+
+def lenet_problem(model, shapes=None, params=LENET_PARAMS, classes=10) -> Msg | None:
+    """What makes ``model`` not a LeNet-5 for 28×28×1 inputs and ``classes`` classes, or None. ``shapes`` and
+    ``params`` are the reference's layer output shapes and parameter count (10 classes by default)."""
     import keras
+    shapes = LENET_SHAPES if shapes is None else [tuple(shape) for shape in shapes]
     if not isinstance(model, keras.Model):
         return Msg(f"debe devolver un modelo de Keras y devolvió {type(model).__name__}",
                    f"must return a Keras model but returned {type(model).__name__}")
@@ -75,38 +131,49 @@ def lenet_problem(model) -> Msg | None:
     convs = [layer for layer in model.layers if _is(layer, "Conv2D")]
     filters = tuple(layer.get_config()["filters"] for layer in convs)
     if filters != LENET_FILTERS:
-        return Msg(f"LeNet-5 tiene dos capas Conv2D de 6 y 16 filtros; el modelo tiene {filters}",
-                   f"LeNet-5 has two Conv2D layers with 6 and 16 filters; the model has {filters}")
+        return Msg(f"LeNet-5 tiene dos capas convolucionales, de 6 y 16 filtros (los canales de C1 y C3); el modelo "
+                   f"tiene {filters}",
+                   f"LeNet-5 has two convolutional layers, with 6 and 16 filters (the channels of C1 and C3); the "
+                   f"model has {filters}")
     kernels = [tuple(layer.get_config()["kernel_size"]) for layer in convs]
     if any(kernel != (5, 5) for kernel in kernels):
-        return Msg(f"los kernels de LeNet-5 son de 5×5; el modelo usa {kernels}",
-                   f"LeNet-5's kernels are 5×5; the model uses {kernels}")
+        return Msg(f"los núcleos de LeNet-5 son de 5×5 (C3 pasa de 14×14 a 10×10 sin relleno); el modelo usa {kernels}",
+                   f"LeNet-5's kernels are 5×5 (C3 goes from 14×14 to 10×10 without padding); the model uses {kernels}")
     units = tuple(layer.get_config()["units"] for layer in model.layers if _is(layer, "Dense"))
-    if units != LENET_UNITS:
-        return Msg(f"las capas densas de LeNet-5 tienen 120, 84 y 10 neuronas; el modelo tiene {units}",
-                   f"LeNet-5's dense layers have 120, 84 and 10 units; the model has {units}")
+    if units != (*LENET_HIDDEN_UNITS, classes):
+        return Msg(f"las capas densas de LeNet-5 tienen 120 y 84 neuronas, y la de salida una por clase ({classes}); "
+                   f"el modelo tiene {units}",
+                   f"LeNet-5's dense layers have 120 and 84 units, and the output layer one per class ({classes}); "
+                   f"the model has {units}")
     pools = [layer for layer in model.layers if _is_pool(layer)]
     if len(pools) != 2:
         return Msg(f"LeNet-5 tiene una capa de pooling tras cada convolución (2); el modelo tiene {len(pools)}",
                    f"LeNet-5 has a pooling layer after each convolution (2); the model has {len(pools)}")
-    shapes = [_shape(layer) for layer in _architecture_layers(model)]
-    if shapes != LENET_SHAPES:
-        first, (got, expected) = next((i, pair) for i, pair in enumerate(zip_longest(shapes, LENET_SHAPES))
-                                      if pair[0] != pair[1])
+    got = [_shape(layer) for layer in _architecture_layers(model)]
+    if got != shapes:
+        first, (value, expected) = next((i, pair) for i, pair in enumerate(zip_longest(got, shapes))
+                                        if pair[0] != pair[1])
         if expected is None:
-            return Msg(f"LeNet-5 termina en la capa {first} con forma (10,); el modelo sigue con otra que da {got}",
-                       f"LeNet-5 ends at layer {first} with shape (10,); the model goes on with one giving {got}")
-        return Msg(f"la capa {first + 1} debería dar forma {expected} y da {got or 'nada'}. La primera Conv2D "
-                   f"necesita padding='same' para conservar los 28×28",
-                   f"layer {first + 1} should output shape {expected} but gives {got or 'nothing'}. The first "
-                   f"Conv2D needs padding='same' to keep 28×28")
+            return Msg(f"LeNet-5 termina en la capa {first} con forma {shapes[-1]}; el modelo sigue con otra que da "
+                       f"{value}",
+                       f"LeNet-5 ends at layer {first} with shape {shapes[-1]}; the model goes on with one giving {value}")
+        return Msg(f"la capa {first + 1} debería dar forma {expected} y da {value or 'nada'}. C1 debe conservar los "
+                   f"28×28 de la entrada: eso pide relleno",
+                   f"layer {first + 1} should output shape {expected} but gives {value or 'nothing'}. C1 must keep the "
+                   f"input's 28×28: that takes padding")
+    problem = hidden_activation_problem(model)
+    if problem:
+        return problem
     last = model.layers[-1].get_config().get("activation")
     if last != "softmax":
-        return Msg(f"la última capa debe usar activation='softmax' (usa '{last}')",
-                   f"the last layer must use activation='softmax' (it uses '{last}')")
-    if model.count_params() != LENET_PARAMS:
-        return Msg(f"LeNet-5 tiene {LENET_PARAMS} parámetros y el modelo {model.count_params()}",
-                   f"LeNet-5 has {LENET_PARAMS} parameters and the model {model.count_params()}")
+        return Msg(f"la última capa debe dar probabilidades con activation='softmax' (usa '{last}')",
+                   f"the last layer must output probabilities with activation='softmax' (it uses '{last}')")
+    weights = sum(layer.count_params() for layer in model.layers if _is(layer, "Conv2D", "Dense"))
+    if weights != params:
+        return Msg(f"las capas convolucionales y densas de esta LeNet-5 tienen {params} parámetros y las del modelo "
+                   f"{weights}: ¿falta algún sesgo?",
+                   f"the convolutional and dense layers of this LeNet-5 have {params} parameters and the model's "
+                   f"{weights}: is a bias missing?")
     return None
 
 
@@ -114,49 +181,13 @@ def _accuracy_problem(model, dataset, minimum, advice: Msg):
     images, labels = grader_test_set(dataset)
     accuracy = classification_accuracy(model, images[..., None], labels)
     if accuracy < minimum:
-        return Msg("precisión en test {accuracy:.2%}, por debajo del {minimum:.0%} pedido. {advice}",
-                   "test accuracy {accuracy:.2%}, below the required {minimum:.0%}. {advice}").format(
+        return Msg("exactitud en el conjunto de prueba {accuracy:.2%}, por debajo del {minimum:.0%} pedido. {advice}",
+                   "test-set accuracy {accuracy:.2%}, below the required {minimum:.0%}. {advice}").format(
             accuracy=accuracy, minimum=minimum, advice=advice)
     return None
 
 
-# ----------------------------------------------------------- 5.1 build LeNet
-
-def _build_cases():
-    return [Case("build_lenet5", ())]
-
-
-def _judge_build(case, value):
-    return lenet_problem(value)
-
-
-# ------------------------------------------------ 5.2 predict shapes/params
-
-def keras_from_spec(input_shape, spec):
-    import keras
-    layers = _layers()
-    stack = [keras.Input(tuple(input_shape))]
-    for kind, *args in spec:
-        if kind == "conv":
-            stack.append(layers.Conv2D(args[0], args[1], padding=args[2]))
-        elif kind == "pool":
-            stack.append(layers.MaxPooling2D(args[0]))
-        elif kind == "flatten":
-            stack.append(layers.Flatten())
-        elif kind == "dense":
-            stack.append(layers.Dense(args[0]))
-        else:
-            raise ValueError(kind)
-    return keras.Sequential(stack)
-
-
-def _predict_cases():
-    return [Case("predict_shapes_and_params", (LENET_INPUT, LENET_SPEC)),
-            Case("predict_shapes_and_params", ((28, 28, 1), RECIPE_SPEC)),
-            Case("predict_shapes_and_params", ((32, 32, 3), COLOR_SPEC))]
-
-
-def _describe_layer(kind, *args):
+def _layer_name(kind, *args):
     if kind == "conv":
         return f"conv {args[0]} {args[1]}×{args[1]} {args[2]}"
     if kind == "pool":
@@ -166,55 +197,293 @@ def _describe_layer(kind, *args):
     return kind
 
 
+def _as_int(value):
+    """An answer's number as an int (NumPy integers included), or None when it is not a whole number."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return int(number) if number.is_integer() else None
+
+
+# ----------------------------------------------------------- 5.1 build LeNet
+
+def _build_cases():
+    return [Case("build_lenet5", ()), Case("build_lenet5", (2,))]
+
+
+def _judge_build(case, value):
+    shapes, params = case.expected
+    return lenet_problem(value, shapes, params, case.args[0] if case.args else 10)
+
+
+# ------------------------------------------------ 5.2 predict shapes/params
+
+def _predict_cases():
+    return [Case("predict_shapes_and_params", (LENET_INPUT, LENET_SPEC)),
+            Case("predict_shapes_and_params", ((28, 28, 1), RECIPE_SPEC)),
+            Case("predict_shapes_and_params", ((32, 32, 3), COLOR_SPEC))]
+
+
+def _shape_reason(layer_spec, before, shape) -> Msg:
+    kind = layer_spec[0]
+    if kind == "conv":
+        filters, k, padding = layer_spec[1:]
+        if len(shape) == 3 and shape[2] != filters:
+            return Msg(": una convolución da un canal por filtro", ": a convolution gives one channel per filter")
+        if padding == "same":
+            return Msg(": con padding='same' y paso 1 cada lado conserva su tamaño, también con núcleos de lado par "
+                       "(Keras rellena un píxel más por un lado)",
+                       ": with padding='same' and stride 1 each side keeps its size, even with even-sized kernels "
+                       "(Keras pads one more pixel on one side)")
+        return Msg(f": sin relleno, ¿en cuántas posiciones cabe un núcleo de {k} píxeles en un lado de {before[0]}? "
+                   f"Cuéntalo a mano en un caso pequeño",
+                   f": without padding, in how many positions does a {k}-pixel kernel fit along a side of {before[0]}? "
+                   f"Count it by hand on a small case")
+    if kind == "pool":
+        if len(shape) == 3 and shape[2] != before[-1]:
+            return Msg(": el pooling actúa canal por canal y no cambia su número",
+                       ": pooling works channel by channel and keeps their number")
+        return Msg(f": el pooling de {layer_spec[1]} agrupa ventanas sin solaparse; si el lado no es múltiplo, las "
+                   f"filas y columnas que sobran se descartan",
+                   f": pooling of size {layer_spec[1]} groups non-overlapping windows; when the side is not a multiple, "
+                   f"the leftover rows and columns are dropped")
+    if kind == "flatten":
+        return Msg(": el aplanado pone todos los valores en fila: una sola dimensión",
+                   ": flattening lays all the values in one row: a single dimension")
+    return Msg(": la salida de una densa tiene una dimensión, sus neuronas",
+               ": a dense layer's output has one dimension, its units")
+
+
+def _params_reason(layer_spec, before, params) -> Msg:
+    kind = layer_spec[0]
+    if kind == "conv":
+        filters, k = layer_spec[1], layer_spec[2]
+        channels = before[-1]
+        if params == k * k * channels * filters:
+            return Msg(": falta el sesgo de cada filtro", ": each filter's bias is missing")
+        if params == (k * k + 1) * filters and channels > 1:
+            return Msg(f": cada filtro ve los {channels} canales de entrada",
+                       f": each filter sees all {channels} input channels")
+        return Msg(": cuenta los pesos de un filtro (uno por posición del núcleo y canal de entrada) y su sesgo",
+                   ": count one filter's weights (one per kernel position and input channel) and its bias")
+    if kind in ("pool", "flatten"):
+        return Msg(": esta capa no tiene pesos", ": this layer has no weights")
+    if len(before) == 1 and params == before[0] * layer_spec[1]:
+        return Msg(": falta el sesgo de cada neurona", ": each unit's bias is missing")
+    return Msg(": una densa conecta cada entrada con cada neurona, y cada neurona tiene su sesgo",
+               ": a dense layer connects every input to every unit, and every unit has its bias")
+
+
 def _judge_predict(case, value):
     input_shape, spec = case.args
-    model = keras_from_spec(input_shape, spec)
+    expected_rows = case.expected
     if not isinstance(value, (list, tuple)) or len(value) != len(spec):
         return Msg(f"debe devolver una lista con un par (forma, parámetros) por capa: {len(spec)} pares",
                    f"must return a list with one (shape, parameters) pair per layer: {len(spec)} pairs")
-    channels = input_shape[-1]
-    for number, (row, layer, layer_spec) in enumerate(zip(value, model.layers, spec), start=1):
+    before = tuple(input_shape)
+    for number, (row, (expected_shape, expected_params), layer_spec) in enumerate(
+            zip(value, expected_rows, spec), start=1):
         if not isinstance(row, (list, tuple)) or len(row) != 2:
             return Msg(f"el elemento {number} debe ser un par (forma, parámetros) y es {row!r}",
                        f"item {number} must be a (shape, parameters) pair but is {row!r}")
         shape, params = row
-        expected_shape, expected_params = _shape(layer), layer.count_params()
-        name = _describe_layer(*layer_spec)
-        try:
-            shape = tuple(int(d) for d in shape)
-        except TypeError:
+        expected_shape = tuple(expected_shape)
+        name = _layer_name(*layer_spec)
+        if np.ndim(shape) == 0:
             shape = (shape,)
+        shape = tuple(_as_int(d) for d in shape)
         if shape != expected_shape:
-            return Msg(f"capa {number} ({name}): predices la forma {shape} y Keras da {expected_shape}",
-                       f"layer {number} ({name}): you predict shape {shape} but Keras gives {expected_shape}")
-        if int(params) != expected_params:
-            reason = Msg.same("")
-            kind = layer_spec[0]
-            if kind == "conv":
-                k, filters = layer_spec[2], layer_spec[1]
-                if int(params) == k * k * channels * filters:
-                    reason = Msg(": falta el sesgo de cada filtro", ": each filter's bias is missing")
-                elif int(params) == (k * k + 1) * filters and channels > 1:
-                    reason = Msg(f": cada filtro ve los {channels} canales de entrada",
-                                 f": each filter sees all {channels} input channels")
-            elif kind in ("pool", "flatten"):
-                reason = Msg(": esta capa no tiene pesos", ": this layer has no weights")
+            return Msg("capa {number} ({name}): predices la forma {shape} y Keras da {expected}{reason}",
+                       "layer {number} ({name}): you predict shape {shape} but Keras gives {expected}{reason}").format(
+                number=number, name=name, shape=shape, expected=expected_shape,
+                reason=_shape_reason(layer_spec, before, shape))
+        if _as_int(params) != expected_params:
             return Msg("capa {number} ({name}): predices {params} parámetros y Keras cuenta {expected}{reason}",
                        "layer {number} ({name}): you predict {params} parameters but Keras counts {expected}{reason}"
-                       ).format(number=number, name=name, params=params, expected=expected_params, reason=reason)
-        channels = expected_shape[-1]
+                       ).format(number=number, name=name, params=params, expected=expected_params,
+                                reason=_params_reason(layer_spec, before, _as_int(params)))
+        before = expected_shape
     return None
 
 
-# ---------------------------------------------------------- 5.3 / 5.4 models
+# ------------------------------------------------ 5.3 multiplications per layer
+
+def _cost_cases():
+    return [Case("multiply_adds", (LENET_INPUT, LENET_SPEC)),
+            Case("multiply_adds", ((32, 32, 3), COLOR_SPEC))]
+
+
+def _cost_reason(layer_spec, channels, got, expected) -> Msg:
+    kind = layer_spec[0]
+    if kind in ("pool", "flatten"):
+        return Msg(": esta capa compara o recoloca valores, no multiplica",
+                   ": this layer compares or moves values, it does not multiply")
+    if kind == "conv":
+        filters, k = layer_spec[1], layer_spec[2]
+        weights = k * k * channels * filters
+        if got in (weights, weights + filters):
+            return Msg(": eso cuesta una sola posición de la salida; cada filtro se aplica en todas las posiciones "
+                       "del mapa de salida",
+                       ": that is the cost of a single output position; each filter is applied at every position of "
+                       "the output map")
+        if got == expected + expected // (k * k * channels):
+            return Msg(": el sesgo se suma, no se multiplica: no lo cuentes",
+                       ": the bias is added, not multiplied: do not count it")
+        return Msg(": cuenta los valores del mapa de salida (alto × ancho × filtros) y los pesos que usa cada uno",
+                   ": count the output map's values (height × width × filters) and the weights each one uses")
+    if got == expected + layer_spec[1]:
+        return Msg(": el sesgo se suma, no se multiplica: no lo cuentes",
+                   ": the bias is added, not multiplied: do not count it")
+    return Msg(": cada neurona multiplica cada una de sus entradas por un peso",
+               ": each unit multiplies each of its inputs by a weight")
+
+
+def _judge_cost(case, value):
+    input_shape, spec = case.args
+    expected_rows = case.expected
+    if not isinstance(value, (list, tuple)) or len(value) != len(spec):
+        return Msg(f"debe devolver una lista con un número por capa: {len(spec)} números",
+                   f"must return a list with one number per layer: {len(spec)} numbers")
+    channels = input_shape[-1]
+    for number, (got, expected, layer_spec) in enumerate(zip(value, expected_rows, spec), start=1):
+        got_int = _as_int(got) if np.ndim(got) == 0 else None
+        if got_int is None:
+            return Msg(f"el elemento {number} debe ser un número entero y es {got!r}",
+                       f"item {number} must be a whole number but is {got!r}")
+        if got_int != expected:
+            return Msg("capa {number} ({name}): predices {got} multiplicaciones por imagen y son {expected}{reason}",
+                       "layer {number} ({name}): you predict {got} multiplications per image and there are "
+                       "{expected}{reason}").format(
+                number=number, name=_layer_name(*layer_spec), got=got_int, expected=expected,
+                reason=_cost_reason(layer_spec, channels, got_int, expected))
+        if layer_spec[0] == "conv":
+            channels = layer_spec[1]
+    return None
+
+
+# ------------------------------------------------------- 5.5 receptive fields
+
+def _field_cases():
+    return [Case("receptive_field", (LENET_FEATURES,)),
+            Case("receptive_field", (VGG_TWO_BLOCKS,)),
+            Case("receptive_field", ([("conv", 6, 5, "same")],))]
+
+
+def _judge_field(case, value):
+    spec = case.args[0]
+    expected_rows = case.expected
+    if np.ndim(value) == 0 or len(value) != len(spec):
+        return Msg(f"debe devolver una lista con el lado de la ventana de cada capa: {len(spec)} números",
+                   f"must return a list with the window side of each layer: {len(spec)} numbers")
+    for number, (got, expected, layer_spec) in enumerate(zip(value, expected_rows, spec), start=1):
+        if _as_int(got) == expected:
+            continue
+        if layer_spec[0] == "pool":
+            reason = Msg(f": la unidad del pooling ve {layer_spec[1]}×{layer_spec[1]} unidades vecinas de la capa "
+                         f"anterior, y cada una tiene su propia ventana, desplazada respecto a la de su vecina",
+                         f": a pooling unit sees {layer_spec[1]}×{layer_spec[1]} neighbouring units of the previous "
+                         f"layer, and each has its own window, shifted from its neighbour's")
+        elif any(earlier[0] == "pool" for earlier in spec[:number - 1]):
+            reason = Msg(": después de un pooling, dos unidades vecinas del mapa están separadas por más de un píxel "
+                         "en la entrada; un núcleo que se desplaza una unidad avanza todos esos píxeles",
+                         ": after a pooling layer, two neighbouring units of the map are more than one pixel apart in "
+                         "the input; a kernel that moves one unit moves all those pixels")
+        else:
+            reason = Msg(": las ventanas de unidades vecinas se solapan; cuenta los píxeles distintos que cubren",
+                         ": the windows of neighbouring units overlap; count the distinct pixels they cover")
+        return Msg("capa {number} ({name}): predices una ventana de {got} píxeles de lado y la medida es "
+                   "{expected}{reason}",
+                   "layer {number} ({name}): you predict a window {got} pixels wide and the measured one is "
+                   "{expected}{reason}").format(number=number, name=_layer_name(*layer_spec), got=got,
+                                                expected=expected, reason=reason)
+    return None
+
+
+# ---------------------------------------------------------- 5.4 / 5.6 models
+
+# When grading (not in the notebook, to keep the check fast), the saved model is also measured on the
+# grader's copy of the test set with every image moved by SHIFT_PIXELS in one of 8 directions. A model
+# that was trained on the test images knows them better than their shifted copies, so its errors grow
+# more under the shift than those of honest models. The ratio (errors on shifted images / errors on the
+# originals) was measured on honest and on test-trained models: LeNet-5 2.0-2.5
+# honest, 4.3 and more when the test set was in the training data; the small VGG 1.35-1.37 honest. A
+# ratio above flag_ratio is flagged for the instructor; the grade itself does not change.
+SHIFT_PIXELS = 1
+SHIFT_SEED = 5
+
+
+def shift_images(images, dy, dx):
+    """``images`` (n, height, width) moved dy rows down and dx columns right; what enters is 0."""
+    moved = np.zeros_like(images)
+    height, width = images.shape[1:3]
+    rows_from, rows_to = (slice(0, height - dy), slice(dy, height)) if dy >= 0 else (slice(-dy, height),
+                                                                                      slice(0, height + dy))
+    cols_from, cols_to = (slice(0, width - dx), slice(dx, width)) if dx >= 0 else (slice(-dx, width),
+                                                                                    slice(0, width + dx))
+    moved[:, rows_to, cols_to] = images[:, rows_from, cols_from]
+    return moved
+
+
+@cache
+def shifted_test_set(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The grader's test set with each image shifted SHIFT_PIXELS pixels in one of 8 directions (fixed seed)."""
+    images, labels = grader_test_set(name)
+    directions = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if (dy, dx) != (0, 0)]
+    choice = np.random.default_rng(SHIFT_SEED).integers(0, len(directions), size=len(images))
+    shifted = np.empty_like(images)
+    for number, (dy, dx) in enumerate(directions):
+        chosen = choice == number
+        shifted[chosen] = shift_images(images[chosen], dy * SHIFT_PIXELS, dx * SHIFT_PIXELS)
+    shifted.flags.writeable = False
+    return shifted, labels
+
+
+SHIFT_FLAG = Msg(" ⚠️ Aviso para el profesor: con las imágenes de prueba desplazadas {pixels} píxel, los errores pasan "
+                 "de {test:.2%} a {shifted:.2%} ({ratio:.1f} veces más); en los modelos de referencia, entrenados sin "
+                 "ver el conjunto de prueba, se multiplican por {honest:.1f} como mucho. ¿Se usó el conjunto de prueba "
+                 "para entrenar?",
+                 " ⚠️ Note for the instructor: with the test images shifted by {pixels} pixel, the errors go from "
+                 "{test:.2%} to {shifted:.2%} ({ratio:.1f} times as many); in the reference models, trained without "
+                 "seeing the test set, they grow {honest:.1f} times at most. Was the test set used for training?")
+
+
+@dataclass(kw_only=True)
+class ShiftCheckedModel(ModelExercise):
+    """A model exercise whose grade also measures the model on shifted test images and flags a suspicious drop."""
+    dataset: str
+    honest_ratio: float  # the largest ratio measured on honest models (errors on shifted / on original images)
+    flag_ratio: float    # ratios above this are flagged: honest_ratio with a margin
+
+    def shift_note(self, model) -> Msg | None:
+        images, labels = grader_test_set(self.dataset)
+        shifted, _ = shifted_test_set(self.dataset)
+        test_error = 1 - classification_accuracy(model, images[..., None], labels)
+        shifted_error = 1 - classification_accuracy(model, shifted[..., None], labels)
+        ratio = shifted_error / max(test_error, 1e-4)
+        if ratio <= self.flag_ratio:
+            return None
+        return SHIFT_FLAG.format(pixels=SHIFT_PIXELS, test=test_error, shifted=shifted_error, ratio=ratio,
+                                 honest=self.honest_ratio)
+
+    def grade(self, workdir: Path, sandbox_verdicts: dict[str, Verdict]) -> Verdict:
+        verdict = super().grade(workdir, sandbox_verdicts)
+        if not verdict.correct:
+            return verdict
+        import keras
+        note = self.shift_note(keras.saving.load_model(workdir / self.model_file, safe_mode=True))
+        if note is None:
+            return verdict
+        return Verdict(verdict.status, Msg.same("{message}{note}").format(message=verdict.message, note=note))
+
 
 def _judge_lenet_model(model):
     problem = lenet_problem(model)
     if problem:
         return problem
     return _accuracy_problem(model, "mnist", LENET_MIN_ACCURACY, Msg(
-        "Entrena más épocas o usa un programa de tasa de aprendizaje que decaiga al final.",
-        "Train for more epochs or use a learning-rate schedule that decays towards the end."))
+        "Mira la exactitud de validación época a época: ¿sigue subiendo al final? Revisa las pistas.",
+        "Look at the validation accuracy epoch by epoch: is it still rising at the end? See the hints."))
 
 
 def vgg_blocks(model) -> int:
@@ -242,37 +511,117 @@ def _judge_vgg_model(model):
                    f"a VGG block is two or more consecutive 3×3 Conv2D layers and a pooling layer; the model has "
                    f"{blocks} and at least {VGG_MIN_BLOCKS} are required")
     return _accuracy_problem(model, "fashion_mnist", VGG_MIN_ACCURACY, Msg(
-        "Prueba más filtros, BatchNormalization o alguna época más.",
-        "Try more filters, BatchNormalization or another epoch or two."))
+        "Compara la exactitud de entrenamiento y la de validación: si las dos son bajas, la red necesita más "
+        "capacidad o más pasos; revisa las pistas.",
+        "Compare training and validation accuracy: if both are low, the network needs more capacity or more "
+        "steps; see the hints."))
 
 
 EXERCISES = [
-    FunctionExercise("5.1", ASSIGNMENT, Msg("Construir LeNet-5", "Build LeNet-5"), ("build_lenet5",),
-             Msg("keras.Sequential con keras.Input((28, 28, 1)), Conv2D(6, 5, padding='same'), MaxPooling2D(2), "
-                 "Conv2D(16, 5), MaxPooling2D(2), Flatten() y Dense de 120, 84 y 10 (softmax).",
-                 "keras.Sequential with keras.Input((28, 28, 1)), Conv2D(6, 5, padding='same'), MaxPooling2D(2), "
-                 "Conv2D(16, 5), MaxPooling2D(2), Flatten() and Dense layers of 120, 84 and 10 (softmax)."),
-             cases=_build_cases, judge_case=_judge_build),
+    FunctionExercise("5.1", ASSIGNMENT, Msg("Construir LeNet-5", "Build LeNet-5"), ("build_lenet5",), (
+        Msg("Cada fila de la tabla de LeNet-5 es una capa de Keras. Los canales de un mapa de características son "
+            "los filtros de la convolución que lo produce; las capas densas tienen tantas neuronas como valores da "
+            "su fila.",
+            "Each row of the LeNet-5 table is a Keras layer. The channels of a feature map are the filters of the "
+            "convolution that produces it; dense layers have as many units as values in their row."),
+        Msg("El tamaño del núcleo sale de las formas: sin relleno, una convolución encoge cada lado en el tamaño "
+            "del núcleo menos uno (C3 pasa de 14 a 10). C1 debe conservar los 28×28 de la entrada: necesita "
+            "relleno. Un pooling con ventanas de s×s sin solapamiento divide cada lado entre s.",
+            "The kernel size follows from the shapes: without padding, a convolution shrinks each side by the "
+            "kernel size minus one (C3 goes from 14 to 10). C1 must keep the input's 28×28: it needs padding. "
+            "Pooling with non-overlapping s×s windows divides each side by s."),
+        Msg("Entre dos capas con pesos hace falta una activación no lineal (ReLU; tanh en 1998). La salida tiene "
+            "una neurona por clase y softmax, que solo va ahí. Antes de las densas, aplana el mapa 5×5×16.",
+            "Between two layers with weights a non-linear activation is needed (ReLU; tanh in 1998). The output "
+            "has one unit per class and softmax, which goes there only. Before the dense layers, flatten the "
+            "5×5×16 map.")),
+        cases=_build_cases, judge_case=_judge_build),
     FunctionExercise("5.2", ASSIGNMENT, Msg("Predecir formas y parámetros", "Predict shapes and parameters"),
-             ("predict_shapes_and_params",),
-             Msg("Conv2D: lado (n − k) + 1 con 'valid' o n con 'same'; parámetros (k·k·canales + 1)·filtros. "
-                 "Pooling de tamaño s: lado n // s, sin parámetros. Flatten: el producto de la forma. "
-                 "Dense: (entradas + 1)·neuronas.",
-                 "Conv2D: side (n − k) + 1 with 'valid' or n with 'same'; parameters (k·k·channels + 1)·filters. "
-                 "Pooling of size s: side n // s, no parameters. Flatten: the product of the shape. "
-                 "Dense: (inputs + 1)·units."),
-             cases=_predict_cases, judge_case=_judge_predict),
-    ModelExercise("5.3", ASSIGNMENT, Msg("LeNet-5 en MNIST (≥ 99 %)", "LeNet-5 on MNIST (≥ 99 %)"), ("lenet",),
-             Msg("Adam con una tasa de aprendizaje que sube un poco y luego decae (CosineDecay con warmup), lotes "
-                 "de 64 y 3 épocas bastan.",
-                 "Adam with a learning rate that warms up and then decays (CosineDecay with warmup), batches of "
-                 "64 and 3 epochs are enough."),
-             model_file="lenet5_mnist.keras", judge_model=_judge_lenet_model),
-    ModelExercise("5.4", ASSIGNMENT, Msg("CNN estilo VGG en Fashion-MNIST (≥ 90 %)",
-                                    "VGG-style CNN on Fashion-MNIST (≥ 90 %)"), ("vgg_model",),
-             Msg("Dos bloques [Conv2D 3×3, Conv2D 3×3, MaxPooling2D] con padding='same', el segundo con el doble "
-                 "de filtros, y después Flatten, Dropout y Dense(10, softmax).",
-                 "Two blocks [Conv2D 3×3, Conv2D 3×3, MaxPooling2D] with padding='same', the second with twice the "
-                 "filters, then Flatten, Dropout and Dense(10, softmax)."),
-             model_file="vgg_fashion.keras", judge_model=_judge_vgg_model),
+                     ("predict_shapes_and_params",), (
+        Msg("Recorre la lista llevando la forma actual: cada capa la transforma y cuenta sus propios parámetros; "
+            "la capa siguiente parte de la forma nueva.",
+            "Walk through the list carrying the current shape: each layer transforms it and counts its own "
+            "parameters; the next layer starts from the new shape."),
+        Msg("Forma: cuenta a mano en cuántas posiciones cabe un núcleo en un lado pequeño, sin relleno. Con "
+            "relleno 'same' y paso 1 el lado no cambia, sea el núcleo par o impar. El pooling divide cada lado y "
+            "descarta lo que sobra; el aplanado deja una sola dimensión.",
+            "Shape: count by hand how many positions a kernel fits in along a small side, without padding. With "
+            "'same' padding and stride 1 the side does not change, for odd or even kernels. Pooling divides each "
+            "side and drops the leftover; flattening leaves a single dimension."),
+        Msg("Parámetros: un filtro tiene un peso por posición del núcleo y por canal de entrada, más un sesgo; una "
+            "densa, un peso por pareja entrada-neurona más un sesgo por neurona. Pooling y aplanado no tienen "
+            "pesos.",
+            "Parameters: a filter has one weight per kernel position and input channel, plus a bias; a dense "
+            "layer, one weight per input-unit pair plus one bias per unit. Pooling and flattening have no "
+            "weights.")),
+        cases=_predict_cases, judge_case=_judge_predict),
+    FunctionExercise("5.3", ASSIGNMENT, Msg("Predecir el coste de cada capa", "Predict each layer's cost"),
+                     ("multiply_adds",), (
+        Msg("Un peso de una capa densa se usa una vez por imagen; un peso de una convolución, una vez en cada "
+            "posición del mapa de salida.",
+            "A dense layer's weight is used once per image; a convolution's weight, once at every position of the "
+            "output map."),
+        Msg("Para cada valor de salida, cuenta cuántas multiplicaciones lo producen (una por valor de entrada que "
+            "ve) y multiplica por el número de valores de salida. El sesgo se suma: no cuenta.",
+            "For each output value, count the multiplications that produce it (one per input value it sees) and "
+            "multiply by the number of output values. The bias is added: it does not count."),
+        Msg("Las formas de salida ya las calcula tu predict_shapes_and_params del ejercicio 5.2: úsala. Pooling y "
+            "aplanado no multiplican.",
+            "Your predict_shapes_and_params from exercise 5.2 already computes the output shapes: use it. Pooling "
+            "and flattening do not multiply.")),
+        cases=_cost_cases, judge_case=_judge_cost, uses={"predict_shapes_and_params": "5.2"}),
+    ShiftCheckedModel("5.4", ASSIGNMENT, Msg("LeNet-5 en MNIST (≥ 99 %)", "LeNet-5 on MNIST (≥ 99 %)"), ("lenet",), (
+        Msg("Con solo unas pocas épocas, lo que más pesa es la tasa de aprendizaje: pasos grandes al principio "
+            "para avanzar, pasos pequeños al final para afinar.",
+            "With only a few epochs, the learning rate matters most: large steps at the start to make progress, "
+            "small steps at the end to fine-tune."),
+        Msg("Keras tiene programas de tasa de aprendizaje (keras.optimizers.schedules) que la suben durante los "
+            "primeros pasos y la bajan hasta casi cero al final; necesitan el número total de pasos, que es el "
+            "número de lotes por época por el de épocas.",
+            "Keras has learning-rate schedules (keras.optimizers.schedules) that raise it over the first steps and "
+            "lower it to almost zero at the end; they need the total number of steps, the number of batches per "
+            "epoch times the number of epochs."),
+        Msg("Lotes más pequeños dan más actualizaciones por época y en una red tan pequeña cuestan casi lo mismo "
+            "por imagen. Si la exactitud de validación no mejora en la última época, la tasa final es demasiado "
+            "alta.",
+            "Smaller batches give more updates per epoch and, in such a small network, cost about the same per "
+            "image. If the validation accuracy does not improve in the last epoch, the final rate is too high.")),
+        model_file="lenet5_mnist.keras", judge_model=_judge_lenet_model, dataset="mnist",
+        honest_ratio=2.5, flag_ratio=3.5),
+    FunctionExercise("5.5", ASSIGNMENT, Msg("Predecir el campo receptivo", "Predict the receptive field"),
+                     ("receptive_field",), (
+        Msg("Una unidad de una convolución k×k ve k×k unidades de la capa anterior, y cada una de ellas ve su "
+            "propia ventana de la entrada; las ventanas de unidades vecinas se solapan.",
+            "A unit of a k×k convolution sees k×k units of the previous layer, and each of those sees its own "
+            "window of the input; the windows of neighbouring units overlap."),
+        Msg("Lleva dos números capa a capa: el lado de la ventana y el salto, cuántos píxeles de la entrada separan "
+            "dos unidades vecinas del mapa actual (1 en la entrada). Un núcleo de lado k añade k − 1 saltos a la "
+            "ventana.",
+            "Carry two numbers layer by layer: the window side and the jump, how many input pixels separate two "
+            "neighbouring units of the current map (1 at the input). A kernel of side k adds k − 1 jumps to the "
+            "window."),
+        Msg("Un pooling de tamaño s también añade s − 1 saltos a la ventana, y después multiplica el salto por s. "
+            "El relleno no cambia la ventana.",
+            "A pooling layer of size s also adds s − 1 jumps to the window, and then multiplies the jump by s. "
+            "Padding does not change the window.")),
+        cases=_field_cases, judge_case=_judge_field),
+    ShiftCheckedModel("5.6", ASSIGNMENT, Msg("CNN estilo VGG en Fashion-MNIST (≥ 90 %)",
+                                             "VGG-style CNN on Fashion-MNIST (≥ 90 %)"), ("vgg_model",), (
+        Msg("Un bloque VGG son varias convoluciones 3×3 que conservan el tamaño del mapa y un pooling que lo "
+            "reduce a la mitad; tras cada pooling, más filtros compensan la resolución perdida.",
+            "A VGG block is a few 3×3 convolutions that keep the map's size and a pooling layer that halves it; "
+            "after each pooling, more filters make up for the lost resolution."),
+        Msg("Las convoluciones sobre el mapa completo de 28×28 son las más caras (ejercicio 5.3): empieza con pocos "
+            "filtros. La normalización por lotes estabiliza el entrenamiento y admite tasas de aprendizaje más "
+            "altas.",
+            "Convolutions over the full 28×28 map are the most expensive (exercise 5.3): start with few filters. "
+            "Batch normalisation steadies training and tolerates higher learning rates."),
+        Msg("Con dos o tres épocas, el mismo tipo de programa de tasa de aprendizaje que en LeNet-5 da mucho, y la "
+            "red no llega a sobreajustar: si la exactitud de validación supera a la de entrenamiento, la "
+            "regularización fuerte solo la frena. Los filtros del último bloque, sobre mapas pequeños, son baratos.",
+            "With two or three epochs, the same kind of learning-rate schedule as for LeNet-5 goes a long way, and "
+            "the network does not get to overfit: if validation accuracy is above training accuracy, strong "
+            "regularisation only slows it down. Filters in the last block, on small maps, are cheap.")),
+        model_file="vgg_fashion.keras", judge_model=_judge_vgg_model, dataset="fashion_mnist",
+        honest_ratio=1.4, flag_ratio=1.8),
 ]
