@@ -106,6 +106,7 @@ class Verdict:
     message: Msg
     reason: str = ""      # the template of the mistake (Msg.key): the same mistake has the same reason
     hidden: bool = False  # found by a hidden case only
+    reason_en: str = ""   # the same template in English (Msg.key_en), for reports in English
 
     @property
     def correct(self) -> bool:
@@ -136,23 +137,29 @@ class ExerciseResult:
     message: Msg
     reason: str = ""
     hidden: bool = False
+    reason_en: str = ""
 
     @classmethod
     def of(cls, exercise, verdict: Verdict) -> "ExerciseResult":
         """The one place a result is built: the points follow the verdict."""
         return cls(exercise.id, exercise.title, exercise.points, exercise.points if verdict.correct else 0,
-                   verdict.status, verdict.message, verdict.reason, verdict.hidden)
+                   verdict.status, verdict.message, verdict.reason, verdict.hidden, verdict.reason_en)
+
+    @property
+    def reason_msg(self) -> Msg:
+        """The mistake's template in both languages (the message itself when the verdict named none)."""
+        return Msg(self.reason, self.reason_en or self.reason) if self.reason else self.message
 
     def to_json(self) -> dict:
         return {"id": self.id, "title_es": self.title.es, "title_en": self.title.en, "max_points": self.max_points,
                 "points": self.points, "status": self.status.value, "es": self.message.es, "en": self.message.en,
-                "reason": self.reason, "hidden": self.hidden}
+                "reason": self.reason, "hidden": self.hidden, "reason_en": self.reason_en}
 
     @classmethod
     def from_json(cls, data: dict) -> "ExerciseResult":
         return cls(data["id"], Msg(data["title_es"], data["title_en"]), int(data["max_points"]), int(data["points"]),
                    Status(data["status"]), Msg(data["es"], data["en"]), str(data.get("reason", "")),
-                   bool(data.get("hidden", False)))
+                   bool(data.get("hidden", False)), str(data.get("reason_en", "")))
 
 
 @dataclass

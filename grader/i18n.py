@@ -14,14 +14,20 @@ def language() -> str:
 @dataclass(frozen=True)
 class Msg:
     """A message in both languages; str() picks the current one. A formatted message remembers the
-    Spanish template it came from (``key``), so reports can count the same mistake across students."""
+    templates it came from (``key``, and ``key_en`` to show it in English), so reports can count the same
+    mistake across students."""
     es: str
     en: str
     template: str = field(default="", compare=False, repr=False)
+    template_en: str = field(default="", compare=False, repr=False)
 
     @property
     def key(self) -> str:
         return self.template or self.es
+
+    @property
+    def key_en(self) -> str:
+        return self.template_en or self.en
 
     @classmethod
     def same(cls, text: str) -> "Msg":
@@ -38,4 +44,4 @@ class Msg:
         """str.format in each language; a Msg argument contributes its text in that same language."""
         def resolved(lang):
             return {key: value.text(lang) if isinstance(value, Msg) else value for key, value in values.items()}
-        return Msg(self.es.format(**resolved("es")), self.en.format(**resolved("en")), self.key)
+        return Msg(self.es.format(**resolved("es")), self.en.format(**resolved("en")), self.key, self.key_en)

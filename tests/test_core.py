@@ -43,7 +43,7 @@ def test_results_round_trip_through_json():
     assert list(data) == ["student", "assignment", "path", "status", "problems", "exercises", "hash", "key", "usage"]
     assert data["exercises"][0] == {"id": "1.1", "title_es": "Escalón", "title_en": "Step", "max_points": 2,
                                     "points": 0, "status": "wrong", "es": "mal", "en": "wrong", "reason": "",
-                                    "hidden": False}
+                                    "hidden": False, "reason_en": ""}
     assert SubmissionResult.from_json(data) == result
 
 
@@ -65,3 +65,4 @@ def test_a_formatted_message_remembers_its_template_so_reports_can_group_mistake
     assert first != second and first.key == second.key == "se esperaba {x}"
     wrapped = Msg.same("{call}: {mistake}").format(call="f(1)", mistake=first)
     assert wrapped.key == "{call}: {mistake}" and Msg("a", "b").key == "a"
+    assert first.key_en == "expected {x}" and wrapped.key_en == "{call}: {mistake}" and Msg("a", "b").key_en == "b"

@@ -45,6 +45,7 @@ def test_a_wrong_verdict_carries_the_mistakes_template_and_whether_a_hidden_case
     strict = {"step": lambda z: np.where(np.asarray(z) > 0, 1.0, 0.0)}
     public = exercise.check(strict)
     assert public.reason == "step(0) debe ser 1: el umbral es z ≥ 0" and not public.hidden
+    assert public.reason_en == "step(0) must be 1: the threshold is z ≥ 0"
     hidden_only = [case for case in all_cases(exercise) if case.hidden]
     zeros = {"step": lambda z: np.zeros_like(np.asarray(z, dtype=float))}
     assert exercise.judge(exercise.run(zeros, hidden_only)).hidden

@@ -60,7 +60,7 @@ def test_summary_text_and_plot_follow_the_language(tmp_path):
 def test_export_all_writes_the_always_on_reports_and_the_requested_formats(tmp_path):
     reports.export_all(RESULTS, tmp_path, "es", ("moodle",))
     assert {path.name for path in tmp_path.iterdir()} == {"feedback", "gradebook.csv", "summary.png",
-                                                          "moodle_grades.csv"}
+                                                          "class_report.html", "moodle_grades.csv"}
 
 
 HOSTILE = ["<img src=x onerror=alert(1)>", '=HYPERLINK("http://x","y")', "@SUM(1)", "+1", "-1", "\tx"]

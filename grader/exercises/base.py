@@ -106,12 +106,12 @@ class Exercise:
     def wrong(self, message: Msg, reason: Msg | None = None, hidden: bool = False) -> Verdict:
         """A wrong verdict, which says how many hints there are. ``reason``: the mistake itself (its template
         groups the same mistake across students), when ``message`` wraps it."""
-        reason_key = (reason or message).key
+        reason = reason or message
         if len(self.hints) > 1:
             stop = "" if message.es.rstrip().endswith((".", "?", "!", ")")) else "."
             message = Msg.same("{message}{stop}{hints}").format(
                 message=message, stop=stop, hints=HINTS_AVAILABLE.format(count=len(self.hints), id=self.id))
-        return Verdict(Status.WRONG, message, reason_key, hidden)
+        return Verdict(Status.WRONG, message, reason.key, hidden, reason.key_en)
 
     def dependencies(self) -> dict[str, list[str]]:
         """{earlier exercise id: the functions of it this exercise uses}."""

@@ -3,16 +3,17 @@ EXPORTERS is the registry, and the optional ones are the choices of ``grade --fo
 from pathlib import Path
 
 from grader.core import SubmissionResult
-from grader.reports import feedback, gradebook, gradescope, moodle, summary
+from grader.reports import class_report, feedback, gradebook, gradescope, moodle, summary
 
 EXPORTERS = {
     "feedback": feedback.export,     # feedback/<student>__<assignment>.html and .md
     "gradebook": gradebook.export,   # gradebook.csv
     "summary": summary.export,       # summary.png
+    "class_report": class_report.export,  # class_report.html: where the class struggles, for instructors
     "gradescope": gradescope.export,  # gradescope/<student>__<assignment>/results.json
     "moodle": moodle.export,         # moodle_grades.csv
 }
-ALWAYS = ("feedback", "gradebook", "summary")
+ALWAYS = ("feedback", "gradebook", "summary", "class_report")
 OPTIONAL = tuple(name for name in EXPORTERS if name not in ALWAYS)
 
 
