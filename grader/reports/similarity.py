@@ -88,14 +88,15 @@ def similar_pairs(results: list[SubmissionResult], stubs: Path = STUBS, threshol
         if everyday:
             excluded |= everyday
             prints = [fingerprint(code, excluded) for _, code in codes]
-        # only pairs that share a fingerprint are compared: each fingerprint joins at most `common` submissions
+        # Only pairs sharing enough fingerprints are compared (each fingerprint joins at most `common`
+        # submissions): MIN_SHARED characters in common take at least MIN_SHARED // NOISE fingerprints.
         holders = {}
         for index, p in enumerate(prints):
             for h in p.hashes:
                 holders.setdefault(h, []).append(index)
-        candidates = {pair for members in holders.values() for pair in itertools.combinations(members, 2)}
+        in_common = Counter(pair for members in holders.values() for pair in itertools.combinations(members, 2))
         found = []
-        for i, j in sorted(candidates):
+        for i, j in sorted(pair for pair, count in in_common.items() if count >= MIN_SHARED // NOISE):
             pair = compare_prints(assignment, codes[i], codes[j], prints[i], prints[j])
             if pair and pair.similarity >= threshold and pair.shared >= MIN_SHARED:
                 found.append(pair)
