@@ -87,3 +87,18 @@ def make_class(count: int = 30, seed: int = 12) -> list[SubmissionResult]:
         results.append(SubmissionResult(student, NB01, "", notes, verdicts(namespace, rng, rng.uniform(0.3, 1.0)),
                                         key=f"{student}__{NB01}", usage=usage))
     return results
+
+
+if __name__ == "__main__":  # python tests/class_data.py OUTDIR [es|en]: the example report, from 30 students
+    import sys
+    from pathlib import Path
+
+    from grader.reports import class_report
+    from similar import build_similar
+
+    outdir = Path(sys.argv[1])
+    results = make_class(30)
+    for result, (student, path) in zip(results, build_similar(outdir / "entregas").items()):
+        result.student, result.path = student, str(path)
+    class_report.export(results, outdir, sys.argv[2] if len(sys.argv) > 2 else "es")
+    print(outdir / class_report.FILE)

@@ -69,9 +69,11 @@ T = {
                         "and {count} more reasons ({submissions} submissions)"),
     "reasons_note": Msg(
         "Los fallos se agrupan por la plantilla del mensaje: el mismo error da la misma plantilla aunque los "
-        "valores cambien («…» marca dónde iban). El porcentaje es sobre todas las entregas de la práctica.",
+        "valores cambien («…» marca dónde iban). Dos errores que el corrector describe con la misma plantilla "
+        "cuentan juntos: el ejemplo muestra uno. El porcentaje es sobre todas las entregas de la práctica.",
         "Failures are grouped by message template: the same mistake gives the same template even when the values "
-        "differ (\"…\" marks where they went). Percentages are of all the assignment's submissions."),
+        "differ (\"…\" marks where they went). Two mistakes the grader describes with the same template count "
+        "together: the example shows one. Percentages are of all the assignment's submissions."),
     "incidents": Msg("Incidencias", "Incidents"),
     "no_incidents": Msg("Ninguna entrega tuvo incidencias.", "No submission had incidents."),
     "incident": Msg("Incidencia", "Incident"),
@@ -135,7 +137,7 @@ def export(results: list[SubmissionResult], outdir: Path, lang: str) -> None:
 
 
 def page(results: list[SubmissionResult], lang: str) -> str:
-    t = {key: msg.text(lang) for key, msg in T.items()}
+    t = texts(lang)
     sections = [("scores", scores(results, lang)), ("exercises", exercises(results, lang)),
                 ("incidents", incidents(results, lang)), ("usage", usage(results, lang)),
                 ("similar", similar(results, lang))] if results else []
@@ -155,6 +157,10 @@ def page(results: list[SubmissionResult], lang: str) -> str:
 
 
 # ---------------------------------------------------------------- helpers
+
+def texts(lang: str) -> dict[str, str]:
+    return {key: msg.text(lang) for key, msg in T.items()}
+
 
 def esc(text) -> str:
     return html.escape(str(text))
@@ -222,7 +228,7 @@ def readable_template(text: str) -> str:
 # ---------------------------------------------------------------- sections
 
 def scores(results: list[SubmissionResult], lang: str) -> str:
-    t = {key: msg.text(lang) for key, msg in T.items()}
+    t = texts(lang)
     rows = []
     for assignment, group in by_assignment(results).items():
         values = percentages(group)
@@ -236,7 +242,7 @@ def scores(results: list[SubmissionResult], lang: str) -> str:
     figure, ax = plt.subplots(figsize=(8, 3.2))
     grouped = by_assignment(results)
     ax.hist([percentages(group) for group in grouped.values()], bins=range(0, 101, 10), stacked=True,
-            edgecolor="black", label=[plot_label(name) for name in grouped])
+            edgecolor="black", label=[plot_label(assignment) for assignment in grouped])
     ax.set_xlabel(t["score_axis"])
     ax.set_ylabel(t["count_axis"])
     ax.set_title(t["histogram"])
@@ -269,7 +275,7 @@ def failure_reasons(exercises: list, hidden: bool) -> list[tuple[Msg, int, Msg]]
 
 
 def reasons_table(reasons, total: int, lang: str) -> str:
-    t = {key: msg.text(lang) for key, msg in T.items()}
+    t = texts(lang)
     rows = [[esc(readable_template(template.text(lang))), str(count), percent(count, total),
              esc(shown(example.text(lang)))] for template, count, example in reasons[:REASONS_SHOWN]]
     rest = reasons[REASONS_SHOWN:]
@@ -280,7 +286,7 @@ def reasons_table(reasons, total: int, lang: str) -> str:
 
 
 def exercises(results: list[SubmissionResult], lang: str) -> str:
-    t = {key: msg.text(lang) for key, msg in T.items()}
+    t = texts(lang)
     parts, labels, shares = [f"<p class='note'>{esc(t['reasons_note'])}</p>"], [], []
     present = {e.status for r in results for e in r.exercises}
     columns = [status for status in SHARE_COLUMNS if status in present or status in SHARE_COLUMNS[:3]]
@@ -321,7 +327,7 @@ def exercises(results: list[SubmissionResult], lang: str) -> str:
 
 
 def incidents(results: list[SubmissionResult], lang: str) -> str:
-    t = {key: msg.text(lang) for key, msg in T.items()}
+    t = texts(lang)
     grouped = {}
     for result in results:
         for note in result.notes:
@@ -342,7 +348,7 @@ def incidents(results: list[SubmissionResult], lang: str) -> str:
 
 
 def usage(results: list[SubmissionResult], lang: str) -> str:
-    t = {key: msg.text(lang) for key, msg in T.items()}
+    t = texts(lang)
     rows = []
     for assignment, group in by_assignment(results).items():
         for key, label in USAGE:
@@ -381,7 +387,7 @@ def highlighted(code: str, slices) -> str:
 
 
 def similar(results: list[SubmissionResult], lang: str) -> str:
-    t = {key: msg.text(lang) for key, msg in T.items()}
+    t = texts(lang)
     method = T["similar_method"].format(common=COMMON, threshold=100 * THRESHOLD, shared=MIN_SHARED).text(lang)
     parts = [f"<p><strong>{esc(t['similar_note'])}</strong></p>", f"<p class='note'>{esc(method)}</p>"]
     pairs: list[Pair] = similar_pairs(results)
