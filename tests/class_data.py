@@ -30,9 +30,9 @@ def hard_coded_step():
 # Typical mistakes: {exercise id: [(function name, wrong version)]}
 MISTAKES = {
     "1.1": [("step", lambda z: np.where(np.asarray(z) > 0, 1.0, 0.0))],
-    "1.2": [("sigmoid", lambda z: 1 / (1 + np.exp(np.asarray(z, dtype=float)))),
+    "1.2": [("sigmoid", lambda z: 1 / (1 + np.exp(np.clip(z, -500, 500)))),   # forgot the minus sign
             ("relu", lambda z: np.maximum(z, 1e-3))],
-    "1.3": [("sigmoid_derivative", lambda z: 1 / (1 + np.exp(-np.asarray(z, dtype=float))))],
+    "1.3": [("sigmoid_derivative", lambda z: 1 / (1 + np.exp(-np.clip(z, -500, 500))))],   # the sigmoid itself
     "1.4": [("perceptron_forward", lambda X, w, b: np.where(np.asarray(X) @ w > 0, 1.0, 0.0))],
     "1.5": [("perceptron_update", lambda x, t, w, b, lr: (w + lr * (t - float(x @ w + b >= 0)) * x, b))],
     "1.7": [("collapse_linear_layers", lambda W1, b1, W2, b2: (W1 @ W2, b1 + b2))],
