@@ -487,14 +487,6 @@ def test_model_check_architecture_and_accuracy():
         assert result.status == Status.WRONG and "exactitud en el conjunto de prueba" in result.message.es
 
 
-def test_shifted_images_move_and_keep_their_pixels():
-    from grader.exercises.nb03 import shifted
-    image = np.arange(1, 10, dtype=float).reshape(1, 3, 3)
-    assert shifted(image, 0, 1).tolist() == [[[0, 1, 2], [0, 4, 5], [0, 7, 8]]]
-    assert shifted(image, -1, 0).tolist() == [[[4, 5, 6], [7, 8, 9], [0, 0, 0]]]
-    assert shifted(image, 0, 0).tolist() == image.tolist()
-
-
 @pytest.mark.slow
 def test_model_check_accepts_an_honest_model_and_flags_one_trained_on_the_test_set(monkeypatch):
     import keras

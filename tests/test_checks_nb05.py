@@ -8,6 +8,7 @@ import pytest
 from helpers import (SOLUTIONS, assert_wrong_answer, definitions_of, function_exercises, graded_verdict,
                      model_verdict, verdict, wrong_answer_ids)
 from mutation import notebook_score
+from grader.compare import shift_images
 from grader.core import Status, Verdict
 from grader.exercises import nb05
 from grader.exercises.base import ModelExercise
@@ -459,10 +460,13 @@ def test_vgg_blocks_ignore_batchnorm_and_activation_layers():
 
 def test_shift_moves_images_and_fills_with_zeros():
     images = np.arange(2 * 4 * 5, dtype=np.float32).reshape(2, 4, 5) + 1
-    moved = nb05.shift_images(images, 1, -2)
+    moved = shift_images(images, 1, -2)
     assert np.array_equal(moved[:, 1:, :3], images[:, :3, 2:])
     assert not moved[:, 0].any() and not moved[:, :, 3:].any()
-    assert np.array_equal(nb05.shift_images(images, 0, 0), images)
+    assert np.array_equal(shift_images(images, 0, 0), images)
+    image = np.arange(1, 10, dtype=float).reshape(1, 3, 3)
+    assert shift_images(image, 0, 1).tolist() == [[[0, 1, 2], [0, 4, 5], [0, 7, 8]]]
+    assert shift_images(image, -1, 0).tolist() == [[[4, 5, 6], [7, 8, 9], [0, 0, 0]]]
 
 
 def test_shifted_test_set_is_fixed_and_moves_every_image():

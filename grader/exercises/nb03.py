@@ -7,7 +7,7 @@ set moved one pixel, to flag a model that has seen the test images while trainin
 """
 import numpy as np
 
-from grader.compare import array_mismatch, classification_accuracy, short_repr
+from grader.compare import array_mismatch, classification_accuracy, shift_images, short_repr
 from grader.core import Case
 from grader.data import grader_test_set
 from grader.exercises.base import FunctionExercise, ModelExercise
@@ -346,15 +346,6 @@ def _judge_train(case, value):
 
 # ------------------------------------------------------------ 3.5 Keras MLP
 
-def shifted(images, down, right):
-    """The images moved ``down`` and ``right`` pixels (negative: up, left), the uncovered border black."""
-    moved = np.zeros_like(images)
-    height, width = images.shape[1:3]
-    moved[:, max(down, 0):height + min(down, 0), max(right, 0):width + min(right, 0)] = \
-        images[:, max(-down, 0):height + min(-down, 0), max(-right, 0):width + min(-right, 0)]
-    return moved
-
-
 def _judge_mnist_model(model):
     dense = [layer for layer in model.layers if "units" in layer.get_config()]
     if len(dense) < 2:
@@ -382,7 +373,7 @@ def _judge_mnist_model(model):
                    f"its accuracy on the test set (10,000 images, pixels scaled to [0, 1]) is {accuracy:.2%}; "
                    f"it must reach {KERAS_TEST_ACCURACY:.1%}")
     shifted_accuracy = np.mean([classification_accuracy(
-        model, shifted(images, down, right).reshape((len(images),) + input_shape), labels)
+        model, shift_images(images, down, right).reshape((len(images),) + input_shape), labels)
         for down, right in SHIFTS])
     ratio = (1 - shifted_accuracy) / max(1 - accuracy, 1e-4)
     if ratio > MAX_SHIFTED_ERROR_RATIO:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.compare import classification_accuracy
+from grader.compare import classification_accuracy, shift_images
 from grader.core import Case, Verdict
 from grader.data import grader_test_set
 from grader.exercises.base import FunctionExercise, ModelExercise
@@ -411,18 +411,6 @@ def _judge_field(case, value):
 # ratio above flag_ratio is flagged for the instructor; the grade itself does not change.
 SHIFT_PIXELS = 1
 SHIFT_SEED = 5
-
-
-def shift_images(images, dy, dx):
-    """``images`` (n, height, width) moved dy rows down and dx columns right; what enters is 0."""
-    moved = np.zeros_like(images)
-    height, width = images.shape[1:3]
-    rows_from, rows_to = (slice(0, height - dy), slice(dy, height)) if dy >= 0 else (slice(-dy, height),
-                                                                                      slice(0, height + dy))
-    cols_from, cols_to = (slice(0, width - dx), slice(dx, width)) if dx >= 0 else (slice(-dx, width),
-                                                                                    slice(0, width + dx))
-    moved[:, rows_to, cols_to] = images[:, rows_from, cols_from]
-    return moved
 
 
 @cache
