@@ -7,7 +7,7 @@ from grader import reports
 from grader.authoring import expected
 from grader.authoring.build import BuildError, build
 from grader.authoring.execute import execute_in_place
-from grader.authoring.release import release
+from grader.authoring.release import release, token_values
 from grader.grading import jail
 from grader.grading.batch import grade_batch
 from grader.grading.limits import Limits
@@ -58,6 +58,9 @@ def parser() -> argparse.ArgumentParser:
 
     release_cmd = commands.add_parser("release", help="build the student bundle (no solutions, no hidden tests)")
     release_cmd.add_argument("--out", type=Path, required=True, metavar="DIR")
+    release_cmd.add_argument("--repo-url", required=True, metavar="URL",
+                             help="where you publish DIR (https://github.com/OWNER/NAME): badges and install cells")
+    release_cmd.add_argument("--branch", default="main", help="the branch you publish it on (default main)")
     return main_parser
 
 
@@ -73,10 +76,12 @@ def main(argv=None) -> int:
     if args.command == "grade":
         return grade_command(main_parser, args)
     try:
-        files = release(args.out)
-    except FileExistsError as error:
+        files = release(args.out, args.repo_url, args.branch)
+    except (FileExistsError, ValueError) as error:
         main_parser.error(str(error))
     print(f"{args.out}: {len(files)} files (notebooks, grader without hidden tests, README)")
+    if not token_values(args.repo_url, args.branch)["GITHUB_REPO"]:
+        print("note: Colab opens notebooks from GitHub only, so the notebooks have no Colab badge", file=sys.stderr)
     return 0
 
 
