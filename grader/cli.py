@@ -1,4 +1,4 @@
-"""Command line: python -m grader {build,execute,grade,release} ..."""
+"""Command line: python -m grader {build,execute,grade,release,gradescope} ..."""
 import argparse
 import sys
 from pathlib import Path
@@ -7,6 +7,7 @@ from grader import reports
 from grader.authoring import expected
 from grader.authoring.build import BuildError, build
 from grader.authoring.execute import execute_in_place
+from grader.authoring.gradescope import autograder_zip
 from grader.authoring.release import release, token_values
 from grader.grading import jail
 from grader.grading.batch import grade_batch
@@ -61,6 +62,12 @@ def parser() -> argparse.ArgumentParser:
     release_cmd.add_argument("--repo-url", required=True, metavar="URL",
                              help="where you publish DIR (https://github.com/OWNER/NAME): badges and install cells")
     release_cmd.add_argument("--branch", default="main", help="the branch you publish it on (default main)")
+    gradescope_cmd = commands.add_parser("gradescope", help="write the autograder.zip Gradescope asks for")
+    gradescope_cmd.add_argument("--assignment", required=True, help="e.g. 01_perceptron_or_xor")
+    gradescope_cmd.add_argument("--out", type=Path, default=Path("autograder.zip"))
+    gradescope_cmd.add_argument("--lang", choices=["es", "en"], default="es", help="feedback language (default es)")
+    gradescope_cmd.add_argument("--datasets", type=Path, metavar="DIR",
+                                help="include this datasets folder (else setup.sh downloads what the assignment reads)")
     return main_parser
 
 
@@ -75,6 +82,13 @@ def main(argv=None) -> int:
         return 0
     if args.command == "grade":
         return grade_command(main_parser, args)
+    if args.command == "gradescope":
+        try:
+            members = autograder_zip(args.assignment, args.out, args.lang, args.datasets)
+        except ValueError as error:
+            main_parser.error(str(error))
+        print(f"{args.out}: {len(members)} files; upload it as the assignment's autograder (Ubuntu 22.04 or 24.04)")
+        return 0
     try:
         files = release(args.out, args.repo_url, args.branch)
     except (FileExistsError, ValueError) as error:
