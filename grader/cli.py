@@ -14,7 +14,7 @@ from grader.grading.batch import grade_batch
 from grader.grading.limits import Limits
 from grader.grading.store import ResultStore
 from grader.i18n import language
-from grader.reports import summary
+from grader.reports import moodle, summary
 
 
 def parser() -> argparse.ArgumentParser:
@@ -43,6 +43,10 @@ def parser() -> argparse.ArgumentParser:
                            help="also keep each notebook as the grader ran it, in OUTDIR/executed/")
     grade_cmd.add_argument("--format", default="",
                            help=f"extra exports, comma-separated: {','.join(reports.OPTIONAL)}")
+    grade_cmd.add_argument("--roster", type=Path, metavar="CSV",
+                           help="Moodle: columns folder and one of username, email, idnumber (implies --format moodle)")
+    grade_cmd.add_argument("--moodle-max", type=float, metavar="N",
+                           help="Moodle: scale points to the grade item's maximum N (default: raw points)")
     grade_cmd.add_argument("--lang", choices=["es", "en"], default=None, help="feedback language (default es)")
     grade_cmd.add_argument("--isolation", choices=["bwrap", "none"], default="bwrap",
                            help="run student code in a bubblewrap jail (default), or, at your own risk, not at all")
@@ -122,6 +126,14 @@ def grade_command(main_parser, args) -> int:
     if args.jobs < 1:
         main_parser.error("--jobs must be at least 1")
     formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
+    if args.roster or args.moodle_max is not None:
+        formats = tuple(dict.fromkeys((*formats, "moodle")))
+    try:
+        roster = moodle.read_roster(args.roster) if args.roster else None
+    except moodle.RosterError as error:
+        main_parser.error(str(error))
+    if args.moodle_max is not None and not args.moodle_max > 0:
+        main_parser.error("--moodle-max must be a positive number (the grade item's maximum)")
     unknown = set(formats) - set(reports.OPTIONAL)
     if unknown:
         main_parser.error(f"unknown --format {', '.join(sorted(unknown))}; choose from {', '.join(reports.OPTIONAL)}")
@@ -135,6 +147,9 @@ def grade_command(main_parser, args) -> int:
         print("WARNING: --isolation none: student code runs with your permissions. It can read the solutions and "
               "the hidden tests, and change any grade. Use it only with code you trust.", file=sys.stderr)
     lang = args.lang or language()
+    args.out.mkdir(parents=True, exist_ok=True)
+    if not (args.out / ".gitignore").exists():   # grades are never committed by accident, wherever OUTDIR is
+        (args.out / ".gitignore").write_text("# written by python -m grader grade: nothing here goes into git\n*\n")
     limits = Limits(cell_seconds=args.cell_timeout, notebook_seconds=args.notebook_timeout,
                     exercise_seconds=args.exercise_timeout, memory_mb=args.memory_mb, wall_factor=args.wall_factor)
     stored = {result.key: result for result in ResultStore(args.out).load_all()}
@@ -147,7 +162,9 @@ def grade_command(main_parser, args) -> int:
                           keep_executed=args.keep_executed, isolated=isolated, on_result=on_result)
     if not results:
         print("no submissions found (looked for *.ipynb files)", file=sys.stderr)
-    reports.export_all(results, args.out, lang, formats)
+    reports.export_all(results, args.out, lang, formats, moodle={"roster": roster, "maximum": args.moodle_max})
     print(summary.text(results, lang), file=sys.stderr)
+    if roster:
+        print(moodle.roster_report(moodle.roster_check(results, roster), lang), file=sys.stderr)
     print(f"gradebook: {args.out / 'gradebook.csv'}")
     return 0
