@@ -53,6 +53,9 @@ PYTHON="${AUTOGRADER_PYTHON:-$ROOT/venv/bin/python}"
 export KERAS_HOME="$SOURCE/keras" TF_CPP_MIN_LOG_LEVEL=3 GRADER_LANG="${GRADER_LANG:-__LANG__}"
 [ -d "$SOURCE/datasets" ] && export COURSE_DATASETS_DIR="$SOURCE/datasets"
 export PYTHONPATH="$SOURCE"   # the package from this zip, whatever else is installed
+# Student code runs in the bubblewrap jail when this container allows it, else unjailed (the container is the
+# sandbox). Set GRADER_ISOLATION=bwrap here to fail rather than grade unjailed, or none to skip the jail.
+export GRADER_ISOLATION="${GRADER_ISOLATION:-}"
 cd "$SOURCE"
 exec "$PYTHON" -c "import sys; from grader.reports.gradescope import main; sys.exit(main())" --assignment "__ASSIGNMENT__" --submission "$ROOT/submission" \
     --results "$ROOT/results/results.json" --work "$ROOT/work"
