@@ -103,22 +103,22 @@ def test_export_writes_the_roster_check_for_the_class_report(tmp_path):
     assert (tmp_path / "moodle_grades.csv").read_text().splitlines() == ["username,01_a", "ben,13.33"]
 
 
-@pytest.mark.slow
-def test_grade_with_a_roster_reuses_the_session_batch(graded_batch, tmp_path):
-    """The instructor's command with a roster, on the session's graded batch (copied, so nothing is graded
-    again): only the mapped student reaches moodle_grades.csv, scaled to 10; the rest is listed."""
-    import shutil
-    from helpers import ASSIGNMENTS, NOTEBOOKS, SOLUTIONS, grade
+def test_grade_with_a_roster_end_to_end(tmp_path):
+    """The instructor's command, on files the grader refuses before running anything (so no kernel starts):
+    each still gets its row, and only the mapped student reaches moodle_grades.csv."""
+    for folder in ("Ana_Perez", "intruso"):
+        (tmp_path / "entregas" / folder).mkdir(parents=True)
+        (tmp_path / "entregas" / folder / "01_perceptron_or_xor.ipynb").write_text("not a notebook")
+    roster = roster_file(tmp_path, "\ufefffolder;username\r\nana_perez;Ana.Perez\r\ncarla;carla\r\n")
     out = tmp_path / "out"
-    shutil.copytree(graded_batch.outdir, out)
-    roster = roster_file(tmp_path, "folder;username\r\nsolutions;Docente\r\nfantasma;ghost\r\n")
-    completed = grade(SOLUTIONS, NOTEBOOKS, graded_batch.outdir.parent / "entregas", "--out", out, "--roster", roster,
-                      "--moodle-max", "10", "--lang", "en")
-    assert "already graded" in completed.stderr and "grading took" not in completed.stderr
-    lines = (out / "moodle_grades.csv").read_text(encoding="utf-8").splitlines()
-    assert lines == ["username," + ",".join(ASSIGNMENTS), "docente," + ",".join(["10.0"] * len(ASSIGNMENTS))]
-    assert "In the roster but with no submission: fantasma" in completed.stderr
-    unmapped = next(line for line in completed.stderr.splitlines() if line.startswith("Not in the roster"))
-    assert "notebooks" in unmapped and "solutions" not in unmapped.split(": ", 1)[1].split(", ")
+    completed = subprocess.run([sys.executable, "-m", "grader", "grade", str(tmp_path / "entregas"), "--out",
+                                str(out), "--roster", str(roster), "--moodle-max", "10", "--lang", "en"],
+                               capture_output=True, text=True, cwd=ROOT)
+    assert completed.returncode == 0, completed.stderr
+    text = (out / "moodle_grades.csv").read_text(encoding="utf-8")
+    assert text.splitlines() == ["username,01_perceptron_or_xor", "ana.perez,0.0"]
+    assert_moodle_accepts(text, moodle.read_roster(roster), ["01_perceptron_or_xor"], 10)
+    assert "Not in the roster (left out of moodle_grades.csv): intruso" in completed.stderr
+    assert "In the roster but with no submission: carla" in completed.stderr
     check = json.loads((out / "roster_check.json").read_text(encoding="utf-8"))
-    assert check["mapped"] == ["solutions"] and "notebooks" in check["not_in_roster"]
+    assert check["mapped"] == ["Ana_Perez"] and check["not_in_roster"] == ["intruso"]

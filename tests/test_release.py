@@ -105,6 +105,7 @@ def test_release_fills_every_address_token(tmp_path):
 
 def test_release_refuses_addresses_pip_cannot_use(tmp_path):
     for url, branch in [("github.com/a/b", "main"), ('https://x.org/a" ; rm -rf ~', "main"),
+                        ("https://github.com/a/b@dev", "main"),
                         ("https://github.com/a/b", "main; echo")]:
         result = subprocess.run([sys.executable, "-m", "grader", "release", "--out", str(tmp_path / "x"),
                                  "--repo-url", url, "--branch", branch], capture_output=True, text=True, cwd=ROOT)

@@ -26,7 +26,8 @@ GITHUB = re.compile(r"^https://github\.com/([\w.-]+/[\w.-]+?)(?:\.git)?/?$")
 
 def token_values(repo_url: str, branch: str) -> dict[str, str]:
     """What each token becomes; raises ValueError for an address pip cannot install from."""
-    if urlparse(repo_url).scheme not in ("https", "http", "file", "ssh") or any(c in repo_url for c in " \"'\n@"):
+    parts = urlparse(repo_url)   # "@" only before the host (ssh://git@host/…): after the path it names the branch
+    if parts.scheme not in ("https", "http", "file", "ssh") or "@" in parts.path or any(c in repo_url for c in " \"'\n"):
         raise ValueError(f"--repo-url {repo_url!r}: give the repository's address, such as "
                          "https://github.com/OWNER/NAME")
     if not re.fullmatch(r"[\w./-]+", branch):
