@@ -1,4 +1,4 @@
-"""Command line: python -m grader {build,execute,grade,release} ..."""
+"""Command line: python -m grader {build,execute,grade,release,gradescope} ..."""
 import argparse
 import sys
 from pathlib import Path
@@ -7,13 +7,14 @@ from grader import reports
 from grader.authoring import expected
 from grader.authoring.build import BuildError, build
 from grader.authoring.execute import execute_in_place
-from grader.authoring.release import release
+from grader.authoring.gradescope import autograder_zip
+from grader.authoring.release import release, token_values
 from grader.grading import jail
 from grader.grading.batch import grade_batch
 from grader.grading.limits import Limits
 from grader.grading.store import ResultStore
 from grader.i18n import language
-from grader.reports import summary
+from grader.reports import moodle, summary
 
 
 def parser() -> argparse.ArgumentParser:
@@ -42,6 +43,10 @@ def parser() -> argparse.ArgumentParser:
                            help="also keep each notebook as the grader ran it, in OUTDIR/executed/")
     grade_cmd.add_argument("--format", default="",
                            help=f"extra exports, comma-separated: {','.join(reports.OPTIONAL)}")
+    grade_cmd.add_argument("--roster", type=Path, metavar="CSV",
+                           help="Moodle: columns folder and one of username, email, idnumber (implies --format moodle)")
+    grade_cmd.add_argument("--moodle-max", type=float, metavar="N",
+                           help="Moodle: scale points to the grade item's maximum N (default: raw points)")
     grade_cmd.add_argument("--lang", choices=["es", "en"], default=None, help="feedback language (default es)")
     grade_cmd.add_argument("--isolation", choices=["bwrap", "none"], default="bwrap",
                            help="run student code in a bubblewrap jail (default), or, at your own risk, not at all")
@@ -58,6 +63,15 @@ def parser() -> argparse.ArgumentParser:
 
     release_cmd = commands.add_parser("release", help="build the student bundle (no solutions, no hidden tests)")
     release_cmd.add_argument("--out", type=Path, required=True, metavar="DIR")
+    release_cmd.add_argument("--repo-url", required=True, metavar="URL",
+                             help="where you publish DIR (https://github.com/OWNER/NAME): badges and install cells")
+    release_cmd.add_argument("--branch", default="main", help="the branch you publish it on (default main)")
+    gradescope_cmd = commands.add_parser("gradescope", help="write the autograder.zip Gradescope asks for")
+    gradescope_cmd.add_argument("--assignment", required=True, help="e.g. 01_perceptron_or_xor")
+    gradescope_cmd.add_argument("--out", type=Path, default=Path("autograder.zip"))
+    gradescope_cmd.add_argument("--lang", choices=["es", "en"], default="es", help="feedback language (default es)")
+    gradescope_cmd.add_argument("--datasets", type=Path, metavar="DIR",
+                                help="include this datasets folder (else setup.sh downloads what the assignment reads)")
     return main_parser
 
 
@@ -72,11 +86,20 @@ def main(argv=None) -> int:
         return 0
     if args.command == "grade":
         return grade_command(main_parser, args)
+    if args.command == "gradescope":
+        try:
+            members = autograder_zip(args.assignment, args.out, args.lang, args.datasets)
+        except ValueError as error:
+            main_parser.error(str(error))
+        print(f"{args.out}: {len(members)} files; upload it as the assignment's autograder (Ubuntu 22.04 or 24.04)")
+        return 0
     try:
-        files = release(args.out)
-    except FileExistsError as error:
+        files = release(args.out, args.repo_url, args.branch)
+    except (FileExistsError, ValueError) as error:
         main_parser.error(str(error))
     print(f"{args.out}: {len(files)} files (notebooks, grader without hidden tests, README)")
+    if not token_values(args.repo_url, args.branch)["GITHUB_REPO"]:
+        print("note: Colab opens notebooks from GitHub only, so the notebooks have no Colab badge", file=sys.stderr)
     return 0
 
 
@@ -103,6 +126,14 @@ def grade_command(main_parser, args) -> int:
     if args.jobs < 1:
         main_parser.error("--jobs must be at least 1")
     formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
+    if args.roster or args.moodle_max is not None:
+        formats = tuple(dict.fromkeys((*formats, "moodle")))
+    try:
+        roster = moodle.read_roster(args.roster) if args.roster else None
+    except moodle.RosterError as error:
+        main_parser.error(str(error))
+    if args.moodle_max is not None and not args.moodle_max > 0:
+        main_parser.error("--moodle-max must be a positive number (the grade item's maximum)")
     unknown = set(formats) - set(reports.OPTIONAL)
     if unknown:
         main_parser.error(f"unknown --format {', '.join(sorted(unknown))}; choose from {', '.join(reports.OPTIONAL)}")
@@ -116,6 +147,9 @@ def grade_command(main_parser, args) -> int:
         print("WARNING: --isolation none: student code runs with your permissions. It can read the solutions and "
               "the hidden tests, and change any grade. Use it only with code you trust.", file=sys.stderr)
     lang = args.lang or language()
+    args.out.mkdir(parents=True, exist_ok=True)
+    if not (args.out / ".gitignore").exists():   # grades are never committed by accident, wherever OUTDIR is
+        (args.out / ".gitignore").write_text("# written by python -m grader grade: nothing here goes into git\n*\n")
     limits = Limits(cell_seconds=args.cell_timeout, notebook_seconds=args.notebook_timeout,
                     exercise_seconds=args.exercise_timeout, memory_mb=args.memory_mb, wall_factor=args.wall_factor)
     stored = {result.key: result for result in ResultStore(args.out).load_all()}
@@ -128,7 +162,9 @@ def grade_command(main_parser, args) -> int:
                           keep_executed=args.keep_executed, isolated=isolated, on_result=on_result)
     if not results:
         print("no submissions found (looked for *.ipynb files)", file=sys.stderr)
-    reports.export_all(results, args.out, lang, formats)
+    reports.export_all(results, args.out, lang, formats, moodle={"roster": roster, "maximum": args.moodle_max})
     print(summary.text(results, lang), file=sys.stderr)
+    if roster:
+        print(moodle.roster_report(moodle.roster_check(results, roster), lang), file=sys.stderr)
     print(f"gradebook: {args.out / 'gradebook.csv'}")
     return 0

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from grader import runner
+from grader.i18n import Msg
 
 DATASETS_ENV = "COURSE_DATASETS_DIR"
 
@@ -81,6 +82,10 @@ def load_expected(assignment: str) -> dict[str, list]:
 class DatasetNotFoundError(FileNotFoundError):
     """No copy of the dataset could be found or downloaded."""
 
+    def _render_traceback_(self):
+        # IPython shows these lines instead of the traceback: the student needs what to do, not our frames.
+        return [f"{type(self).__name__}: {self}"]
+
 
 class DatasetChecksumError(ValueError):
     """A copy of the dataset was found but its contents are not the expected ones."""
@@ -99,16 +104,26 @@ def _candidate_dirs() -> list[tuple[str, Path]]:
     return dirs
 
 
-def _not_found(name: str, searched: list[str], download_error: Exception | None) -> DatasetNotFoundError:
-    lines = [f"Could not find the {name} dataset. Looked in:"]
-    lines += [f"  - {place}" for place in searched]
-    if download_error is not None:
-        lines.append(f"  - the Keras download, which failed: {download_error}")
-    lines.append(
-        f"Fix: set {DATASETS_ENV} to a folder holding the offline copy "
-        f"(the course's shared/datasets), or connect to the internet so Keras can download it."
-    )
-    return DatasetNotFoundError("\n".join(lines))
+NOT_FOUND = Msg(
+    "No encuentro {name}: {where}, y Keras no pudo descargarlo ({reason}).\n"
+    "Qué hacer: conéctate a internet y vuelve a ejecutar la celda, o pide a tu profesor la carpeta de datos del "
+    "curso y arranca Jupyter con {env} apuntando a ella (el README explica cómo).\n"
+    "Buscado en: {places}",
+    "Cannot find {name}: {where}, and Keras could not download it ({reason}).\n"
+    "What to do: connect to the internet and run the cell again, or ask your instructor for the course's data "
+    "folder and start Jupyter with {env} pointing at it (the README shows how).\n"
+    "Looked in: {places}")
+ENV_UNSET = Msg("la variable {env} no está definida", "the variable {env} is not set")
+ENV_LACKS = Msg("la carpeta de {env} ({folder}) no lo tiene", "the {env} folder ({folder}) does not have it")
+
+
+def _not_found(name: str, searched: list[str], download_error: Exception) -> DatasetNotFoundError:
+    """One short message that says what to do (raised ``from None``: the student needs no traceback chain)."""
+    folder = os.environ.get(DATASETS_ENV)
+    where = ENV_LACKS.format(env=DATASETS_ENV, folder=folder) if folder else ENV_UNSET.format(env=DATASETS_ENV)
+    reason = (str(download_error).strip().splitlines() or [type(download_error).__name__])[-1][:160]
+    return DatasetNotFoundError(str(NOT_FOUND.format(name=name, where=where, reason=reason, env=DATASETS_ENV,
+                                                     places="; ".join(searched))))
 
 
 def _verify_mnist(arrays: dict, source: str):
@@ -140,7 +155,7 @@ def load_mnist():
         import keras
         (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
     except Exception as error:
-        raise _not_found("MNIST", searched, error) from error
+        raise _not_found("MNIST", searched, error) from None
     arrays = dict(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
     return _verify_mnist(arrays, "MNIST downloaded by Keras")
 
@@ -176,7 +191,7 @@ def load_fashion_mnist():
         import keras
         keras.datasets.fashion_mnist.load_data()  # downloads into the Keras cache
     except Exception as error:
-        raise _not_found("Fashion-MNIST", searched, error) from error
+        raise _not_found("Fashion-MNIST", searched, error) from None
     return _read_fashion(_candidate_dirs()[-1][1] / "fashion-mnist")
 
 

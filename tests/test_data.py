@@ -77,11 +77,53 @@ def test_not_found_names_every_place_and_the_fix(empty_places, loader, name):
     with pytest.raises(data.DatasetNotFoundError) as error:
         loader()
     message = str(error.value)
-    assert f"Could not find the {name} dataset" in message
+    assert message.startswith(f"No encuentro {name}: la carpeta de {data.DATASETS_ENV}")
     assert str(empty_places / "course") in message            # the env folder
     assert str(empty_places / "keras" / "datasets") in message  # the Keras cache
     assert "network unreachable" in message                     # why the download failed
-    assert data.DATASETS_ENV in message and "internet" in message
+    assert "conéctate a internet" in message and "shared/datasets" not in message
+    assert error.value.__cause__ is None and error.value.__suppress_context__   # no traceback chain
+
+
+def test_not_found_without_the_variable_says_so_in_english(empty_places, monkeypatch):
+    monkeypatch.delenv(data.DATASETS_ENV)
+    monkeypatch.setenv("GRADER_LANG", "en")
+    with pytest.raises(data.DatasetNotFoundError) as error:
+        data.load_mnist()
+    assert str(error.value).startswith(f"Cannot find MNIST: the variable {data.DATASETS_ENV} is not set")
+    assert "connect to the internet" in str(error.value) and len(str(error.value).splitlines()) == 3
+
+
+def test_offline_student_sees_one_short_message_in_the_notebook(tmp_path):
+    """A student offline, without COURSE_DATASETS_DIR, loads MNIST in a notebook: the Keras download really
+    runs and fails (a proxy on a closed local port stands in for the missing network, so nothing leaves the
+    machine), and what the notebook shows is the short Spanish message, not a chain of tracebacks."""
+    import nbclient
+    import nbformat
+    closed = __import__("socket").socket()
+    closed.bind(("127.0.0.1", 0))   # bound, never listening: connections are refused at once
+    proxy = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    env = {key: value for key, value in os.environ.items() if key != data.DATASETS_ENV}
+    env.update(KERAS_HOME=str(tmp_path / "keras"), http_proxy=proxy, https_proxy=proxy, HTTPS_PROXY=proxy,
+               HTTP_PROXY=proxy, no_proxy="", NO_PROXY="")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "from grader.data import load_mnist\n(x_train, y_train), (x_test, y_test) = load_mnist()")])
+    client = nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3", allow_errors=True,
+                                     resources={"metadata": {"path": str(tmp_path)}})
+    previous = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)   # the kernel inherits this process's environment
+    try:
+        client.execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(previous)
+        closed.close()
+    error = next(output for output in notebook.cells[0].outputs if output.output_type == "error")
+    traceback = "\n".join(error.traceback)
+    assert error.ename == "DatasetNotFoundError" and error.evalue.startswith("No encuentro MNIST")
+    assert "During handling" not in traceback and "direct cause" not in traceback
+    assert len(traceback.splitlines()) == 3 and "grader/data.py" not in traceback, traceback
 
 
 def test_mnist_checksum_mismatch_is_reported(empty_places):

@@ -6,13 +6,19 @@ import sys
 import nbformat
 
 from grader.exercises.registry import all_exercises
+from grader.authoring.build import TOKEN
+from grader.authoring.release import STUDENT_README, release
 from helpers import NOTEBOOKS, ROOT, SOLUTIONS, solution_regions
+
+REPO_URL = "https://github.com/una-profesora/redes-2027"
+# The kit never owned this address; it is spelled in two parts so this file does not contain it.
+OLD_ADDRESS = "curso-redes-neuronales" + "/kit-keras"
 
 
 def test_release_bundle_has_no_solutions_and_no_hidden_cases(tmp_path):
     bundle = tmp_path / "bundle"
-    result = subprocess.run([sys.executable, "-m", "grader", "release", "--out", str(bundle)],
-                            capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run([sys.executable, "-m", "grader", "release", "--out", str(bundle),
+                             "--repo-url", REPO_URL], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     files = [path for path in bundle.rglob("*") if path.is_file()]
     assert not (bundle / "solutions").exists()
@@ -62,6 +68,57 @@ def test_release_bundle_has_no_solutions_and_no_hidden_cases(tmp_path):
                             env={**os.environ, "PYTHONPATH": str(bundle)})
     assert output.stdout.split() == [str(len(all_exercises()))], output.stdout + output.stderr
 
-    again = subprocess.run([sys.executable, "-m", "grader", "release", "--out", str(bundle)],
+    again = subprocess.run([sys.executable, "-m", "grader", "release", "--out", str(bundle), "--repo-url", REPO_URL],
                            capture_output=True, text=True, cwd=ROOT)
     assert again.returncode == 2 and "not empty" in again.stderr
+
+
+def test_no_placeholder_address_anywhere_in_the_repository():
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], capture_output=True, text=True, cwd=ROOT)
+    assert listed.returncode == 0, listed.stderr
+    files = [ROOT / name for name in listed.stdout.splitlines() if (ROOT / name).is_file()]
+    assert any(path.suffix == ".ipynb" for path in files)
+    offenders = [str(path) for path in files if OLD_ADDRESS.encode() in path.read_bytes()]
+    assert not offenders, f"the placeholder address is still in {offenders}"
+
+
+def test_release_fills_every_address_token(tmp_path):
+    release(tmp_path / "gh", REPO_URL, "curso-2027")
+    for path in [*(tmp_path / "gh" / "notebooks").glob("*.ipynb"), tmp_path / "gh" / "README.md"]:
+        text = path.read_text(encoding="utf-8")
+        assert not TOKEN.search(text), f"{path}: a token was left unfilled"
+    first = nbformat.read(tmp_path / "gh" / "notebooks" / "02_apples_vs_oranges.ipynb", as_version=4).cells
+    assert ("https://colab.research.google.com/github/una-profesora/redes-2027/blob/curso-2027/"
+            "notebooks/02_apples_vs_oranges.ipynb") in first[0].source
+    assert f'"git+{REPO_URL}@curso-2027"' in next(cell for cell in first if cell.cell_type == "code").source
+    readme = (tmp_path / "gh" / "README.md").read_text(encoding="utf-8")
+    assert readme == (ROOT / STUDENT_README).read_text(encoding="utf-8").replace("{{REPO_URL}}", REPO_URL) \
+        .replace("{{BRANCH}}", "curso-2027")
+    assert "pytest" not in readme and "solutions/" not in readme, "the students' README, not the instructor's"
+
+    # Colab opens notebooks from GitHub only: elsewhere the badge goes and the install cell stays.
+    release(tmp_path / "local", "file:///srv/git/redes.git")
+    cells = nbformat.read(tmp_path / "local" / "notebooks" / "01_perceptron_or_xor.ipynb", as_version=4).cells
+    assert "colab.research.google.com" not in cells[0].source and cells[0].source.startswith("# ")
+    assert '"git+file:///srv/git/redes.git@main"' in next(cell for cell in cells if cell.cell_type == "code").source
+
+
+def test_release_refuses_addresses_pip_cannot_use(tmp_path):
+    for url, branch in [("github.com/a/b", "main"), ('https://x.org/a" ; rm -rf ~', "main"),
+                        ("https://github.com/a/b@dev", "main"),
+                        ("https://github.com/a/b", "main; echo")]:
+        result = subprocess.run([sys.executable, "-m", "grader", "release", "--out", str(tmp_path / "x"),
+                                 "--repo-url", url, "--branch", branch], capture_output=True, text=True, cwd=ROOT)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert not (tmp_path / "x").exists()
+
+
+def test_build_refuses_an_unknown_token(tmp_path):
+    from grader.authoring.build import BuildError, build
+    notebook = nbformat.read(SOLUTIONS / "01_perceptron_or_xor.ipynb", as_version=4)
+    notebook.cells[0].source += "\n[datos]({{DATA_URL}}/fruit.csv)"
+    (tmp_path / "solutions").mkdir()
+    nbformat.write(notebook, tmp_path / "solutions" / "01_perceptron_or_xor.ipynb")
+    import pytest
+    with pytest.raises(BuildError, match="DATA_URL"):
+        build(tmp_path / "solutions", tmp_path / "notebooks", check=True)

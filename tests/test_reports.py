@@ -41,7 +41,9 @@ def test_gradescope_results_json(tmp_path):
     gradescope.export(RESULTS, tmp_path, "en")
     document = json.loads((tmp_path / "gradescope" / "ana__01_a" / "results.json").read_text())
     assert document["score"] == 3 and document["tests"][1] == {
-        "name": "1.10 Other", "score": 2, "max_score": 2, "output": "not done", "status": "passed"}
+        "name": "1.10 Other", "score": 2, "max_score": 2, "output": "not done", "status": "passed",
+        "visibility": "visible"}
+    assert document["stdout_visibility"] == "hidden"
 
 
 def test_moodle_csv_has_one_row_per_student_and_one_column_per_assignment():
@@ -54,6 +56,10 @@ def test_summary_text_and_plot_follow_the_language(tmp_path):
     assert "2 submissions" in summary.text(RESULTS, "en") and "graded 1, timeout 1" in summary.text(RESULTS, "en")
     summary.export(RESULTS, tmp_path, "en")
     assert (tmp_path / "summary.png").stat().st_size > 0
+    for lang, words in (("es", ("puntuación (%)", "entregas", "2 entregas, mediana 50 %")),
+                        ("en", ("score (%)", "submissions", "2 submissions, median 50 %"))):
+        ax = summary.figure(RESULTS, lang).axes[0]
+        assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_title()) == words
     assert summary.text([], "es") == "No se calificó ninguna entrega."
 
 

@@ -20,6 +20,10 @@ NBVAL_MARKER = "# NBVAL_"
 KEPT_NOTEBOOK_METADATA = ("grader", "kernelspec", "language_info", "colab")
 KEPT_CELL_METADATA = ("grader", "tags")
 DEF_LINE = re.compile(r"^(\s*)def\s+(\w+)\s*\(")
+# The kit's own address is never written in a notebook: these tokens stand for it, and `release` fills them
+# ({{GITHUB_REPO}} is owner/name, for the Colab badges). Notebooks built here keep the tokens.
+TOKEN = re.compile(r"\{\{([A-Z_]+)\}\}")
+TOKENS = ("REPO_URL", "BRANCH", "GITHUB_REPO")
 
 
 class BuildError(ValueError):
@@ -164,6 +168,9 @@ def build(solutions_dir: Path, notebooks_dir: Path, check: bool = False) -> list
             solution = nbformat.read(path, as_version=4)
         except Exception as error:
             raise BuildError(f"{path}: not a readable notebook ({error})") from error
+        if unknown := {name for cell in solution.cells for name in TOKEN.findall(cell.source)} - set(TOKENS):
+            raise BuildError(f"{path}: unknown address token(s) {', '.join(sorted(unknown))}; "
+                             f"use {', '.join('{{' + name + '}}' for name in TOKENS)}")
         text = canonical_json(student_version(solution, path.name))
         target = Path(notebooks_dir) / path.name
         if check:

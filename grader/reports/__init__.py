@@ -23,6 +23,8 @@ def after_each(result: SubmissionResult, results: list[SubmissionResult], outdir
     gradebook.export(results, outdir, lang)
 
 
-def export_all(results: list[SubmissionResult], outdir: Path, lang: str, formats: tuple[str, ...] = ()) -> None:
+def export_all(results: list[SubmissionResult], outdir: Path, lang: str, formats: tuple[str, ...] = (),
+               **options: dict) -> None:
+    """``options`` maps an exporter's name to its extra arguments (moodle={"roster": ..., "maximum": ...})."""
     for name in (*ALWAYS, *formats):
-        EXPORTERS[name](results, outdir, lang)
+        EXPORTERS[name](results, outdir, lang, **options.get(name, {}))

@@ -36,21 +36,29 @@ def text(results: list[SubmissionResult], lang: str) -> str:
     return "\n".join(lines)
 
 
-def export(results: list[SubmissionResult], outdir: Path, lang: str) -> None:
-    """summary.png: the histogram of scores."""
-    if not results:
-        return
+def figure(results: list[SubmissionResult], lang: str):
+    """The histogram of scores, labelled in ``lang``."""
     import matplotlib  # deferred: slow to import, and only the batch's end needs it
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     values = percentages(results)
-    figure, ax = plt.subplots(figsize=(6, 3.5))
+    drawing, ax = plt.subplots(figsize=(6, 3.5))
     ax.hist(values, bins=range(0, 101, 10), edgecolor="black")
     ax.set_xlabel(AXES["x"].text(lang))
     ax.set_ylabel(AXES["y"].text(lang))
     ax.set_title(AXES["title"].format(count=len(results), median=statistics.median(values)).text(lang))
-    figure.tight_layout()
+    drawing.tight_layout()
+    return drawing
+
+
+def export(results: list[SubmissionResult], outdir: Path, lang: str) -> None:
+    """summary.png: the histogram of scores."""
+    if not results:
+        return
+    import matplotlib.pyplot as plt  # deferred (figure() has imported it already)
+
+    drawn = figure(results, lang)
     outdir.mkdir(parents=True, exist_ok=True)
-    figure.savefig(outdir / "summary.png")
-    plt.close(figure)
+    drawn.savefig(outdir / "summary.png")
+    plt.close(drawn)
