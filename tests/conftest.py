@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nbformat
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -44,8 +45,8 @@ class Batch:
     connections: list = field(default_factory=list)   # what reached the test's server on 127.0.0.1
 
     def executed_output(self, student: str, assignment: str = NB01) -> str:
-        notebook = json.loads((self.outdir / "executed" / f"{submission_key(student, assignment)}.ipynb").read_text())
-        return "".join(output.get("text", "") for cell in notebook["cells"] for output in cell.get("outputs", []))
+        notebook = nbformat.read(self.outdir / "executed" / f"{submission_key(student, assignment)}.ipynb", as_version=4)
+        return "".join(output.get("text", "") for cell in notebook.cells for output in cell.get("outputs", []))
 
     def result(self, student: str, assignment: str = NB01) -> dict:
         return json.loads((self.outdir / "results" / f"{submission_key(student, assignment)}.json").read_text())

@@ -9,6 +9,7 @@ import zipfile
 
 import nbformat
 
+from grader.exercises.registry import exercises_for
 from helpers import NB01, NOTEBOOKS, ROOT, SOLUTIONS, read, with_cell_after
 
 MARK = "600.4242"   # the argument of every process an attack leaves behind: none may survive the batch
@@ -171,7 +172,7 @@ def build_hostile(folder, outdir, port: int) -> dict:
         expected[student] = (status, score)
 
     classmate = folder / "honest_ana" / f"{NB01}.ipynb"
-    save("honest_ana", read(SOLUTIONS), score=9)
+    save("honest_ana", read(SOLUTIONS), score=sum(exercise.points for exercise in exercises_for(NB01)))
     save("tamperer", attack(tamper(str(ROOT))))
     save("daemon", attack(DAEMON))
     save("forger", attack(forge(str(outdir))))
@@ -179,7 +180,8 @@ def build_hostile(folder, outdir, port: int) -> dict:
     save("reader", attack(read_attempts([str(SOLUTIONS / f"{NB01}.ipynb"), str(ROOT / "grader" / "hidden" / "nb01.py"),
                                          str(classmate), str(outdir / "gradebook.csv"), "/root/.bashrc"])))
     save("networker", attack(network(port)))
-    save("processes", attack(PROCESSES))
+    # the sleepers use up the process limit, so a later cell that needs a thread (TensorFlow's) kills the kernel
+    save("processes", attack(PROCESSES), status="kernel-died")
     save("big_file", attack(BIG_FILE))
     save("printer", attack(PRINT_LOOP))
     save("reference_importer", with_cell_after(read(NOTEBOOKS), "ex-1-1", REFERENCE_STEP))

@@ -50,8 +50,9 @@ def test_batch_summary_and_plot(graded_batch):
 # ---------------------------------------------------------------- misbehaving submissions
 
 def test_broken_and_malicious_submissions_get_fair_scores(graded_batch):
-    got = {student: (row["status"], int(row["score"])) for (student, _), row in graded_batch.gradebook.items()
-           if student in graded_batch.expected}
+    # the gradebook shows a name that would start a formula with a leading apostrophe (test_hostile checks it)
+    got = {student.removeprefix("'"): (row["status"], int(row["score"]))
+           for (student, _), row in graded_batch.gradebook.items() if student.removeprefix("'") in graded_batch.expected}
     assert got == graded_batch.expected
 
 
@@ -85,10 +86,11 @@ def test_hard_coded_answers_fool_the_public_check_but_not_the_grader():
 def test_lms_exports(graded_batch):
     gradescope = json.loads((graded_batch.outdir / "gradescope" / f"huge_allocation__{NB01}" / "results.json")
                             .read_text())
-    assert gradescope["score"] == 9 and len(gradescope["tests"]) == 9
+    assert gradescope["score"] == graded_batch.expected["huge_allocation"][1]
+    assert len(gradescope["tests"]) == len(exercises_for(NB01))
     moodle = (graded_batch.outdir / "moodle_grades.csv").read_text().splitlines()
-    assert moodle[0] == "username," + ",".join(ASSIGNMENTS) and any(line.startswith("deleted_cell,8,")
-                                                                     for line in moodle)
+    deleted_cell = f"deleted_cell,{graded_batch.expected['deleted_cell'][1]},"
+    assert moodle[0] == "username," + ",".join(ASSIGNMENTS) and any(line.startswith(deleted_cell) for line in moodle)
 
 
 # ---------------------------------------------------------------- resuming and usage

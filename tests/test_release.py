@@ -122,3 +122,21 @@ def test_build_refuses_an_unknown_token(tmp_path):
     import pytest
     with pytest.raises(BuildError, match="DATA_URL"):
         build(tmp_path / "solutions", tmp_path / "notebooks", check=True)
+
+
+def test_no_hint_tier_contains_a_solution_line():
+    # Stricter than the bundle scan above: one solution line in one tier is already a leak. Lines are compared
+    # without spaces, so a hint that reformats the code is caught too; short lines ("return z") say nothing.
+    def squeezed(text):
+        return "".join(text.split())
+
+    lines = {squeezed(line.split("  #")[0]) for p in SOLUTIONS.glob("*.ipynb")
+             for region in solution_regions(nbformat.read(p, as_version=4)) for line in region}
+    lines = {line for line in lines if len(line) >= 16}
+    assert len(lines) > 100, "the solutions' lines were not found"
+    for exercise in all_exercises().values():
+        assert len(exercise.hints) >= 2, f"{exercise.id} has a single hint tier"
+        for tier, hint in enumerate(exercise.hints, 1):
+            for text in (hint.es, hint.en):
+                leaked = [line for line in lines if line in squeezed(text)]
+                assert not leaked, f"hint {tier} of {exercise.id} contains solution code: {leaked}"
