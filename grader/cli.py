@@ -162,9 +162,11 @@ def grade_command(main_parser, args) -> int:
                           keep_executed=args.keep_executed, isolated=isolated, on_result=on_result)
     if not results:
         print("no submissions found (looked for *.ipynb files)", file=sys.stderr)
-    reports.export_all(results, args.out, lang, formats, moodle={"roster": roster, "maximum": args.moodle_max})
+    check = moodle.roster_check(results, roster) if roster else None
+    reports.export_all(results, args.out, lang, formats, moodle={"roster": roster, "maximum": args.moodle_max},
+                       class_report={"roster_check": check})
     print(summary.text(results, lang), file=sys.stderr)
-    if roster:
-        print(moodle.roster_report(moodle.roster_check(results, roster), lang), file=sys.stderr)
+    if check:
+        print(moodle.roster_report(check, lang), file=sys.stderr)
     print(f"gradebook: {args.out / 'gradebook.csv'}")
     return 0

@@ -122,3 +122,7 @@ def test_grade_with_a_roster_end_to_end(tmp_path):
     assert "In the roster but with no submission: carla" in completed.stderr
     check = json.loads((out / "roster_check.json").read_text(encoding="utf-8"))
     assert check["mapped"] == ["Ana_Perez"] and check["not_in_roster"] == ["intruso"]
+    # the class report lists both sides too, escaped like every other student-shaped name
+    report = (out / "class_report.html").read_text(encoding="utf-8")
+    assert "Submitted but not in the roster: left out of moodle_grades.csv (1): intruso" in report
+    assert "In the roster but with no submission (1): carla" in report

@@ -74,6 +74,15 @@ T = {
         "Failures are grouped by message template: the same mistake gives the same template even when the values "
         "differ (\"…\" marks where they went). Two mistakes the grader describes with the same template count "
         "together: the example shows one. Percentages are of all the assignment's submissions."),
+    "roster": Msg("Roster", "Roster"),
+    "roster_intro": Msg("Comparado con el roster de --roster (columna «{identifier}»): {mapped} estudiantes con "
+                        "entrega tienen su fila.",
+                        "Compared with the --roster file (column \"{identifier}\"): {mapped} students who submitted "
+                        "have a row."),
+    "not_in_roster": Msg("Con entrega pero sin fila en el roster: no están en moodle_grades.csv",
+                         "Submitted but not in the roster: left out of moodle_grades.csv"),
+    "without_submission": Msg("En el roster pero sin entrega", "In the roster but with no submission"),
+    "nobody": Msg("nadie", "nobody"),
     "incidents": Msg("Incidencias", "Incidents"),
     "no_incidents": Msg("Ninguna entrega tuvo incidencias.", "No submission had incidents."),
     "incident": Msg("Incidencia", "Incident"),
@@ -132,15 +141,18 @@ h3{margin-top:1.5em}pre{white-space:pre-wrap;font-size:.85em;margin:0}mark{backg
 .pair td{width:50%}details{margin:.5em 0}summary{cursor:pointer}nav a{margin-right:1em}"""
 
 
-def export(results: list[SubmissionResult], outdir: Path, lang: str) -> None:
-    write_atomically(outdir / FILE, page(results, lang))
+def export(results: list[SubmissionResult], outdir: Path, lang: str, roster_check: dict | None = None) -> None:
+    """``roster_check``: moodle.roster_check's answer when the batch was given a --roster."""
+    write_atomically(outdir / FILE, page(results, lang, roster_check))
 
 
-def page(results: list[SubmissionResult], lang: str) -> str:
+def page(results: list[SubmissionResult], lang: str, roster_check: dict | None = None) -> str:
     t = texts(lang)
     sections = [("scores", scores(results, lang)), ("exercises", exercises(results, lang)),
                 ("incidents", incidents(results, lang)), ("usage", usage(results, lang)),
                 ("similar", similar(results, lang))] if results else []
+    if roster_check is not None:
+        sections.insert(0, ("roster", roster(roster_check, lang)))
     nav = " ".join(f"<a href='#{key}'>{esc(t[key])}</a>" for key, _ in sections)
     body = "\n".join(f"<h2 id='{key}'>{esc(t[key])}</h2>\n{content}" for key, content in sections)
     intro = T["intro"].format(count=len(results), students=len({r.student for r in results}),
@@ -324,6 +336,17 @@ def exercises(results: list[SubmissionResult], lang: str) -> str:
         ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5))
         parts.insert(1, image(figure, t["shares_plot"]))
     return "\n".join(parts)
+
+
+def roster(check: dict, lang: str) -> str:
+    """Who is missing on either side of the roster: never silently dropped from the grades."""
+    t = texts(lang)
+    absent = [row["folder"] for row in check["without_submission"]]
+    lists = [(t["not_in_roster"], check["not_in_roster"]), (t["without_submission"], absent)]
+    items = "".join(f"<li>{esc(title)} ({len(names)}): {', '.join(name(n) for n in names) or esc(t['nobody'])}</li>"
+                    for title, names in lists)
+    intro = T["roster_intro"].format(identifier=check["identifier"], mapped=len(check["mapped"])).text(lang)
+    return f"<p>{esc(intro)}</p><ul>{items}</ul>"
 
 
 def incidents(results: list[SubmissionResult], lang: str) -> str:
