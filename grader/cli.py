@@ -9,7 +9,7 @@ from grader.authoring.build import BuildError, build
 from grader.authoring.execute import execute_in_place
 from grader.authoring.release import release
 from grader.grading import jail
-from grader.grading.batch import grade_batch
+from grader.grading.batch import SCHEDULER_ENV, SchedulerUnreachable, grade_batch
 from grader.grading.limits import Limits
 from grader.grading.store import ResultStore
 from grader.i18n import language
@@ -36,7 +36,11 @@ def parser() -> argparse.ArgumentParser:
                            help="a submitted .ipynb, or a folder searched recursively")
     grade_cmd.add_argument("--out", type=Path, required=True, metavar="OUTDIR",
                            help="where gradebook.csv, feedback/ and results/ go (re-use it to resume)")
-    grade_cmd.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
+    grade_cmd.add_argument("--jobs", type=int, default=1,
+                           help="submissions graded at once: worker processes of a local Dask cluster (default 1)")
+    grade_cmd.add_argument("--scheduler", default=None, metavar="tcp://HOST:8786",
+                           help=f"grade on the running Dask cluster of this scheduler instead (default: "
+                                f"${SCHEDULER_ENV} if set); --jobs is then ignored")
     grade_cmd.add_argument("--force", action="store_true", help="regrade submissions already graded")
     grade_cmd.add_argument("--keep-executed", action="store_true",
                            help="also keep each notebook as the grader ran it, in OUTDIR/executed/")
@@ -124,8 +128,13 @@ def grade_command(main_parser, args) -> int:
         stored[result.key] = result
         reports.after_each(result, list(stored.values()), args.out, lang)
 
-    results = grade_batch(args.paths, args.out, jobs=args.jobs, force=args.force, limits=limits,
-                          keep_executed=args.keep_executed, isolated=isolated, on_result=on_result)
+    try:
+        results = grade_batch(args.paths, args.out, jobs=args.jobs, force=args.force, limits=limits,
+                              keep_executed=args.keep_executed, isolated=isolated, on_result=on_result,
+                              scheduler=args.scheduler)
+    except SchedulerUnreachable as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     if not results:
         print("no submissions found (looked for *.ipynb files)", file=sys.stderr)
     reports.export_all(results, args.out, lang, formats)
