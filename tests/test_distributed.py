@@ -14,6 +14,7 @@ import nbformat
 import psutil
 import pytest
 
+from grader.grading import batch
 from grader.grading.batch import Submission, WorkerUnfit, check_worker, grader_fingerprint, pack
 from grader.grading.store import ResultStore
 from helpers import NB01, ROOT, SOLUTIONS, grade, needs_jail, read, read_gradebook, with_cell_after
@@ -172,6 +173,11 @@ def test_a_worker_without_the_datasets_or_with_another_grader_says_so(tmp_path, 
     with pytest.raises(WorkerUnfit) as raised:
         check_worker(NB01, "another grader")
     assert raised.value.missing == ("grader",)
+    monkeypatch.setattr(batch, "jail_problem", lambda: "bubblewrap (bwrap) is not installed")
+    with pytest.raises(WorkerUnfit) as raised:
+        check_worker(NB01, grader_fingerprint(), isolated=True)
+    assert raised.value.missing == ("jail",) and "bwrap" in str(raised.value)
+    check_worker(NB01, grader_fingerprint(), isolated=False)
 
 
 def test_an_unreachable_scheduler_is_one_clear_line(tmp_path):

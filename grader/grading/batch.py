@@ -182,7 +182,7 @@ class Work:
 
 class WorkerUnfit(RuntimeError):
     """This worker cannot grade this assignment (another grader version, datasets missing): try another one.
-    ``missing`` names what it lacks: dataset names, or "grader"."""
+    ``missing`` names what it lacks: dataset names, "grader" or "jail"."""
 
     def __init__(self, address: str, host: str, problem: str, missing: tuple[str, ...]):
         super().__init__(address, host, problem, missing)
@@ -192,20 +192,27 @@ class WorkerUnfit(RuntimeError):
         return f"worker {self.address} (host {self.host}) cannot grade: {self.problem}"
 
 
-def check_worker(assignment: str, fingerprint: str) -> None:
+@cache  # a bwrap probe: once per worker process
+def jail_problem() -> str | None:
+    return jail.unavailable()
+
+
+def check_worker(assignment: str, fingerprint: str, isolated: bool = True) -> None:
     """Raise WorkerUnfit, naming this worker, if it would grade ``assignment`` differently from the client."""
     try:
-        address = distributed.get_worker().address
+        where = (distributed.get_worker().address, socket.gethostname())
     except ValueError:  # not in a worker (called directly)
-        address = "this process"
+        where = ("this process", socket.gethostname())
     if grader_fingerprint() != fingerprint:
-        raise WorkerUnfit(address, socket.gethostname(), "its grader package differs from the client's: install the same version of the kit "
-                                 "on every worker", ("grader",))
+        raise WorkerUnfit(*where, "its grader package differs from the client's: install the same version of the "
+                                  "kit on every worker", ("grader",))
+    if isolated and (problem := jail_problem()):
+        raise WorkerUnfit(*where, f"it cannot run the jail: {problem}", ("jail",))
     missing = missing_datasets(datasets_for(assignment))
     if missing:
-        raise WorkerUnfit(address, socket.gethostname(), f"no {', '.join(missing)} dataset, needed for {assignment}, under "
-                                 f"{dataset_places()}: set {DATASETS_ENV} on this worker to a copy of the course's "
-                                 f"datasets folder", tuple(missing))
+        raise WorkerUnfit(*where, f"no {', '.join(missing)} dataset, needed for {assignment}, under "
+                                  f"{dataset_places()}: set {DATASETS_ENV} on this worker to a copy of the course's "
+                                  f"datasets folder", tuple(missing))
 
 
 def _die_with_parent():
@@ -213,8 +220,8 @@ def _die_with_parent():
     ctypes.CDLL(None).prctl(jail.PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def grade_one(work: Work, limits: Limits, isolated: bool = True, keep_executed: bool = False,
-              path: str = "") -> tuple[SubmissionResult, str | None]:
+def grade_one(work: Work, limits: Limits, isolated: bool = True,
+              keep_executed: bool = False) -> tuple[SubmissionResult, str | None]:
     """Grade one submission in its own process; a failure of that process costs this row only.
     Returns the result and, with ``keep_executed``, the notebook as the kernel ran it."""
     exercises = exercises_for(work.assignment)
@@ -239,21 +246,20 @@ def grade_one(work: Work, limits: Limits, isolated: bool = True, keep_executed: 
             error = [f"grading took longer than {budget:.0f} s"]
         if result.exists() and not error:
             graded = SubmissionResult.from_json(json.loads(result.read_text()))
-            graded.path = path
             text = None
             if keep_executed and executed.is_file():  # a run that died leaves none
                 text = read_capped(executed, MAX_EXECUTED_BYTES).decode("utf-8")
             return graded, text
-    return SubmissionResult.ungraded(work.student, work.assignment, path, Incident.GRADER_ERROR,
+    return SubmissionResult.ungraded(work.student, work.assignment, "", Incident.GRADER_ERROR,
                                      GRADER_FAILED.format(error=error[0] if error else "unknown error"),
                                      exercises), None
 
 
-def grade_task(work: Work, limits: Limits, isolated: bool, keep_executed: bool, fingerprint: str,
-               path: str) -> tuple[dict, str | None]:
+def grade_task(work: Work, limits: Limits, isolated: bool, keep_executed: bool,
+               fingerprint: str) -> tuple[dict, str | None]:
     """The Dask task: check this worker, grade, and return plain data (the result's JSON, the executed notebook)."""
-    check_worker(work.assignment, fingerprint)
-    result, executed = grade_one(work, limits, isolated, keep_executed, path)
+    check_worker(work.assignment, fingerprint, isolated)
+    result, executed = grade_one(work, limits, isolated, keep_executed)
     return result.to_json(), executed
 
 
@@ -372,7 +378,7 @@ class Dispatcher:
 
     def workers_for(self, submission: Submission) -> list[str] | None:
         """The workers to send ``submission`` to: None for any, [] for none."""
-        needs = set(datasets_for(submission.assignment)) | {"grader"}
+        needs = set(datasets_for(submission.assignment)) | {"grader"} | ({"jail"} if self.arguments[1] else set())
         avoid = {address for address, missing in self.unfit.items() if missing & needs}
         return [address for address in self.client.nthreads() if address not in avoid] if avoid else None
 
@@ -391,7 +397,7 @@ class Dispatcher:
             return
         # the key names the submission on the dashboard; loose restrictions: if none of those workers is left,
         # any worker may take it (and say again whether it can)
-        future = self.client.submit(grade_task, work, *self.arguments, str(submission.path), pure=False,
+        future = self.client.submit(grade_task, work, *self.arguments, pure=False,
                                     key=f"grade-{submission.key}-{uuid.uuid4().hex[:8]}", workers=workers,
                                     allow_other_workers=workers is not None)
         self.running[future] = (submission, digest)
@@ -420,6 +426,7 @@ class Dispatcher:
         if future.status == "finished":
             data, executed = future.result()
             result = SubmissionResult.from_json(data)
+            result.path = str(submission.path)   # the client's name for it: the worker only had bytes
             self.store_result(submission, digest, result, executed)
             return
         error = future.exception() if future.status == "error" else RuntimeError("the scheduler cancelled the task")
