@@ -1,6 +1,7 @@
 """Command line: python -m grader {build,execute,grade,release} ..."""
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from grader import reports
@@ -14,6 +15,8 @@ from grader.grading.limits import Limits
 from grader.grading.store import ResultStore
 from grader.i18n import language
 from grader.reports import summary
+
+GRADEBOOK_SECONDS = 30
 
 
 def parser() -> argparse.ArgumentParser:
@@ -124,9 +127,15 @@ def grade_command(main_parser, args) -> int:
                     exercise_seconds=args.exercise_timeout, memory_mb=args.memory_mb, wall_factor=args.wall_factor)
     stored = {result.key: result for result in ResultStore(args.out).load_all()}
 
+    written = [0.0]
+
     def on_result(result):
         stored[result.key] = result
-        reports.after_each(result, list(stored.values()), args.out, lang)
+        # The gradebook is rewritten whole: at most every GRADEBOOK_SECONDS, or a MOOC-sized batch would spend
+        # its client's time rewriting it (0.4 s CPU at 50 000 rows). results/ holds every row as it comes.
+        due = time.monotonic() - written[0] >= GRADEBOOK_SECONDS
+        written[0] = time.monotonic() if due else written[0]
+        reports.after_each(result, list(stored.values()) if due else None, args.out, lang)
 
     try:
         results = grade_batch(args.paths, args.out, jobs=args.jobs, force=args.force, limits=limits,

@@ -406,11 +406,13 @@ class Dispatcher:
     def run(self, todo: list[tuple[Submission, str]]) -> None:
         waiting = deque(todo)
         threads = sum(self.client.nthreads().values()) or 1
-        # a local cluster's dashboard pages need bokeh; a remote scheduler has its own
-        link = (self.client.dashboard_link if self.client.cluster is None or importlib.util.find_spec("bokeh")
-                else "none (pip install 'bokeh>=3.1' to see one)")
+        # a local cluster's dashboard pages need bokeh; a remote scheduler may run without a dashboard
+        served = "dashboard" in self.client.scheduler_info().get("services", {})
+        link = (self.client.dashboard_link if served and (self.client.cluster is None or importlib.util.find_spec("bokeh"))
+                else "none (its pages need pip install 'bokeh>=3.1')")
         self.console.print(f"grading {len(todo)} submission(s) on {len(self.client.nthreads())} Dask worker(s) "
-                           f"(scheduler {self.client.scheduler.address}); Dask dashboard: {link}", highlight=False)
+                           f"(scheduler {self.client.scheduler.address}); Dask dashboard: {link}", highlight=False,
+                           soft_wrap=True)
         while waiting and len(self.running) < 2 * threads:
             self.submit(*waiting.popleft())
         for future in self.finished:
@@ -433,7 +435,7 @@ class Dispatcher:
         if isinstance(error, WorkerUnfit):
             if error.address not in self.problems:   # once per worker
                 self.console.print(f"[bold]warning:[/bold] {error}. Its submissions go to other workers.",
-                                   highlight=False)
+                                   highlight=False, soft_wrap=True)
             self.problems[error.address] = str(error)
             self.unfit.setdefault(error.address, set()).update(error.missing)
             self.reroutes[submission.key] = self.reroutes.get(submission.key, 0) + 1
