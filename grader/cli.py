@@ -1,6 +1,7 @@
 """Command line: python -m grader {build,execute,grade,release,gradescope} ..."""
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from grader import reports
@@ -10,11 +11,13 @@ from grader.authoring.execute import execute_in_place
 from grader.authoring.gradescope import autograder_zip
 from grader.authoring.release import release, token_values
 from grader.grading import jail
-from grader.grading.batch import grade_batch
+from grader.grading.batch import SCHEDULER_ENV, SchedulerUnreachable, grade_batch
 from grader.grading.limits import Limits
 from grader.grading.store import ResultStore
 from grader.i18n import language
 from grader.reports import moodle, summary
+
+GRADEBOOK_SECONDS = 30
 
 
 def parser() -> argparse.ArgumentParser:
@@ -37,7 +40,11 @@ def parser() -> argparse.ArgumentParser:
                            help="a submitted .ipynb, or a folder searched recursively")
     grade_cmd.add_argument("--out", type=Path, required=True, metavar="OUTDIR",
                            help="where gradebook.csv, feedback/ and results/ go (re-use it to resume)")
-    grade_cmd.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
+    grade_cmd.add_argument("--jobs", type=int, default=1,
+                           help="submissions graded at once: worker processes of a local Dask cluster (default 1)")
+    grade_cmd.add_argument("--scheduler", default=None, metavar="tcp://HOST:8786",
+                           help=f"grade on the running Dask cluster of this scheduler instead (default: "
+                                f"${SCHEDULER_ENV} if set); --jobs is then ignored")
     grade_cmd.add_argument("--force", action="store_true", help="regrade submissions already graded")
     grade_cmd.add_argument("--keep-executed", action="store_true",
                            help="also keep each notebook as the grader ran it, in OUTDIR/executed/")
@@ -154,12 +161,23 @@ def grade_command(main_parser, args) -> int:
                     exercise_seconds=args.exercise_timeout, memory_mb=args.memory_mb, wall_factor=args.wall_factor)
     stored = {result.key: result for result in ResultStore(args.out).load_all()}
 
+    written = [0.0]
+
     def on_result(result):
         stored[result.key] = result
-        reports.after_each(result, list(stored.values()), args.out, lang)
+        # The gradebook is rewritten whole: at most every GRADEBOOK_SECONDS, or a MOOC-sized batch would spend
+        # its client's time rewriting it (0.4 s CPU at 50 000 rows). results/ holds every row as it comes.
+        due = time.monotonic() - written[0] >= GRADEBOOK_SECONDS
+        written[0] = time.monotonic() if due else written[0]
+        reports.after_each(result, list(stored.values()) if due else None, args.out, lang)
 
-    results = grade_batch(args.paths, args.out, jobs=args.jobs, force=args.force, limits=limits,
-                          keep_executed=args.keep_executed, isolated=isolated, on_result=on_result)
+    try:
+        results = grade_batch(args.paths, args.out, jobs=args.jobs, force=args.force, limits=limits,
+                              keep_executed=args.keep_executed, isolated=isolated, on_result=on_result,
+                              scheduler=args.scheduler)
+    except SchedulerUnreachable as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     if not results:
         print("no submissions found (looked for *.ipynb files)", file=sys.stderr)
     check = moodle.roster_check(results, roster) if roster else None

@@ -104,6 +104,23 @@ def _candidate_dirs() -> list[tuple[str, Path]]:
     return dirs
 
 
+# The files each dataset is read from, under any of _candidate_dirs().
+DATASET_FILES = {"mnist": ("mnist.npz",),
+                 "fashion_mnist": tuple(f"fashion-mnist/{name}" for name in FASHION_FILE_SHA256)}
+
+
+def missing_datasets(names) -> list[str]:
+    """Those of ``names`` that no local folder holds. A cheap existence check, with no download: a grading
+    worker runs it before grading, so a machine without the data says so instead of failing every student."""
+    return [name for name in names
+            if not any(all((folder / file).is_file() for file in DATASET_FILES[name]) for _, folder in _candidate_dirs())]
+
+
+def dataset_places() -> str:
+    """Where missing_datasets looked, for messages."""
+    return ", ".join(f"{folder} ({label})" for label, folder in _candidate_dirs())
+
+
 NOT_FOUND = Msg(
     "No encuentro {name}: {where}, y Keras no pudo descargarlo ({reason}).\n"
     "Qué hacer: conéctate a internet y vuelve a ejecutar la celda, o pide a tu profesor la carpeta de datos del "

@@ -8,6 +8,7 @@ from grader.core import Incident, SubmissionResult
 from grader.grading.batch import content_hash, discover
 from grader.grading.store import ResultStore
 from grader.grading.limits import Limits
+from grader.i18n import Msg
 from helpers import NB01, NOTEBOOKS, read
 
 
@@ -87,3 +88,14 @@ def test_a_submitted_folder_is_copied_as_regular_files_only(tmp_path):
     assert copied == ["data/table.csv"]
     assert any("zero: not a regular file" in line for line in left_out)
     assert any("big.bin: over the size limit" in line for line in left_out)
+
+
+def test_a_grader_error_is_graded_again_on_a_rerun(tmp_path):
+    """A grader error (a worker that died, or lacked the data) is the grader's failure, never the student's."""
+    store = ResultStore(tmp_path / "out")
+    failed = SubmissionResult.ungraded("ana", NB01, "x", Incident.GRADER_ERROR, Msg.same("worker died"), [])
+    failed.hash, failed.key = "h", "ana"
+    store.save(failed)
+    graded = SubmissionResult("ben", NB01, "x", hash="h", key="ben")
+    store.save(graded)
+    assert not store.is_graded("ana", "h") and store.is_graded("ben", "h")

@@ -463,6 +463,9 @@ def _judge_xor_model(model):
 
 USES_TRAINING = {"step": "1.1", "perceptron_update": "1.5"}
 
+# What grader.data must find on a grading machine for this notebook: its kernel and its judge read them.
+DATASETS = ()
+
 EXERCISES = [
     FunctionExercise("1.1", ASSIGNMENT, Msg("Función escalón", "Step function"), ("step",), (
         Msg("El escalón compara cada z con el umbral 0. En NumPy, comparar un array con un número ya da un array "

@@ -479,6 +479,9 @@ def _judge_shrink(case, value):
                f"power {depth}, {expected:.3g}, but returned {value:.3g}")
 
 
+# What grader.data must find on a grading machine for this notebook: its kernel and its judge read them.
+DATASETS = ("mnist",)
+
 EXERCISES = [
     FunctionExercise(
         "3.1", ASSIGNMENT, Msg("Contar parámetros", "Counting parameters"), ("count_dense_params",), (

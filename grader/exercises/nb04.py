@@ -440,6 +440,9 @@ def _judge_multichannel(case, value):
 
 # ------------------------------------------------------------------ the exercises
 
+# What grader.data must find on a grading machine for this notebook: its kernel and its judge read them.
+DATASETS = ()
+
 EXERCISES = [
     FunctionExercise("4.1", ASSIGNMENT, Msg("Convolución 2-D «valid» (correlación cruzada)",
                                             "2-D 'valid' convolution (cross-correlation)"), ("conv2d_valid",), (

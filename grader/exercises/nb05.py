@@ -505,6 +505,9 @@ def _judge_vgg_model(model):
         "steps; see the hints."))
 
 
+# What grader.data must find on a grading machine for this notebook: its kernel and its judge read them.
+DATASETS = ("mnist", "fashion_mnist")
+
 EXERCISES = [
     FunctionExercise("5.1", ASSIGNMENT, Msg("Construir LeNet-5", "Build LeNet-5"), ("build_lenet5",), (
         Msg("Cada fila de la tabla de LeNet-5 es una capa de Keras. Los canales de un mapa de características son "

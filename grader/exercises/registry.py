@@ -25,3 +25,9 @@ def exercises_for(assignment: str) -> list[Exercise]:
 
 def assignments() -> list[str]:
     return sorted({e.assignment for e in all_exercises().values()})
+
+
+def datasets_for(assignment: str) -> tuple[str, ...]:
+    """The datasets (grader.data.DATASET_FILES names) grading ``assignment`` reads."""
+    return next((module.DATASETS for module in NOTEBOOKS
+                 if any(e.assignment == assignment for e in module.EXERCISES)), ())

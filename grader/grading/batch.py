@@ -1,35 +1,59 @@
-"""Grade a batch of submissions: discovery, parallel workers, resumable results.
+"""Grade a batch of submissions on Dask: discovery, grading on workers, resumable results.
 
-Each submission is graded by ``python -m grader.grading.submission`` in its own
-process; its result is written atomically to OUTDIR/results/<student>__<assignment>.json
-(grading.store) together with a hash of the notebook, of the grader and of the limits,
-so an interrupted batch resumes where it stopped and a re-run skips what is already graded.
-Discovery never follows a link and never reads a file before checking its size.
+The client (this process) discovers the submissions, reads each notebook and the data files of the
+student's folder (regular files only, size-capped) and sends their bytes to a Dask task. The task, on
+any worker, checks that this worker can grade the assignment (same grader, datasets present), writes
+the bytes to a temporary folder and grades them with ``python -m grader.grading.submission`` in its own
+process, which runs student code in the jail; it returns the result as JSON. Workers never see OUTDIR:
+the client alone writes OUTDIR/results/<student>__<assignment>.json (grading.store), signed and with a
+hash of the notebook, of the grader and of the limits, so an interrupted batch resumes where it stopped.
+
+``--jobs N`` starts a LocalCluster of N single-threaded worker processes; ``--scheduler`` (or
+DASK_SCHEDULER_ADDRESS) uses a running cluster. A worker that dies is replaced by its nanny and its
+task retried elsewhere (Dask's allowed-failures); a task that kills every worker it runs on ends as that
+submission's grader-error row. Discovery never follows a link and never reads a file before checking its size.
 """
+import contextlib
+import ctypes
 import hashlib
+import importlib.util
 import json
+import logging
 import os
+import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Callable
 
+import dask
+import distributed
 import nbformat
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn)
+from rich.text import Text
 
 from grader.core import Incident, SubmissionResult
-from grader.exercises.registry import assignments, exercises_for
+from grader.data import DATASETS_ENV, dataset_places, missing_datasets
+from grader.exercises.registry import assignments, datasets_for, exercises_for
 from grader.grading import jail
-from grader.grading.files import UnsafeFile, read_capped, regular_file_size, write_atomically
-from grader.grading.limits import MAX_NOTEBOOK_BYTES, Limits
+from grader.grading.files import (UnsafeFile, read_capped, read_regular_files, regular_file_size, write_atomically,
+                                  write_files)
+from grader.grading.limits import MAX_EXECUTED_BYTES, MAX_FOLDER_BYTES, MAX_FOLDER_FILES, MAX_NOTEBOOK_BYTES, Limits
 from grader.grading.store import ResultStore, submission_key
 from grader.i18n import Msg
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
+SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
+ALLOWED_FAILURES = 2        # a task whose worker dies is retried on 2 more workers, then it is KilledWorker
+MAX_REROUTES = 20           # resubmissions after "this worker cannot grade this": ends even if workers come and go
 UNSAFE_FILE = Msg("no se leyó: es un enlace simbólico o un archivo especial ({error})",
                   "not read: it is a symbolic link or a special file ({error})")
 TOO_LARGE = Msg("no se leyó: ocupa más de {limit} MB", "not read: it is larger than {limit} MB")
@@ -37,6 +61,13 @@ INVALID_NOTEBOOK = Msg("el archivo no es un cuaderno válido ({error})", "the fi
 UNKNOWN_ASSIGNMENT = Msg("ni los metadatos del cuaderno ni el nombre del archivo nombran una práctica conocida",
                          "neither the notebook metadata nor the file name name a known assignment")
 GRADER_FAILED = Msg("el corrector falló con esta entrega: {error}", "the grader failed on this submission: {error}")
+WORKER_DIED = Msg("el proceso de corrección (worker de Dask) que calificaba esta entrega murió {times} veces, una por "
+                  "intento, así que no se calificó; no es una nota: quien imparte el curso debe revisarla",
+                  "the worker grading this submission died {times} times, once per attempt, so it was not graded; "
+                  "this is not a grade: the instructor must look at it")
+NO_WORKER = Msg("ningún proceso de corrección (worker de Dask) del clúster puede calificar esta entrega: {problems}",
+                "no worker in the cluster can grade this submission: {problems}")
+FOLDER_SKIP = ("*.ipynb", "*.keras", ".ipynb_checkpoints", "__pycache__")   # no notebooks or models the run did not produce
 
 
 @dataclass
@@ -120,6 +151,7 @@ def discover(paths: list[Path]) -> list[Submission]:
     return submissions
 
 
+@cache  # a worker checks it before every task: once per process
 def grader_fingerprint() -> str:
     digest = hashlib.sha256()
     for source in sorted(PACKAGE_DIR.rglob("*.py")):
@@ -137,48 +169,157 @@ def content_hash(path: Path, fingerprint: str, limits: Limits) -> str:
     return digest.hexdigest()
 
 
-# ---------------------------------------------------------------- grading one
+# ---------------------------------------------------------------- on a worker
 
-def grade_one(submission: Submission, limits: Limits, executed: Path | None = None,
-              isolated: bool = True) -> SubmissionResult:
+@dataclass
+class Work:
+    """What a worker receives for one submission: bytes, never a path on the client's machine."""
+    student: str
+    assignment: str
+    notebook: bytes
+    files: dict[str, bytes] = field(default_factory=dict)   # the student's folder: regular files, size-capped
+
+
+class WorkerUnfit(RuntimeError):
+    """This worker cannot grade this assignment (another grader version, datasets missing): try another one.
+    ``missing`` names what it lacks: dataset names, "grader" or "jail"."""
+
+    def __init__(self, address: str, host: str, problem: str, missing: tuple[str, ...]):
+        super().__init__(address, host, problem, missing)
+        self.address, self.host, self.problem, self.missing = address, host, problem, missing
+
+    def __str__(self) -> str:
+        return f"worker {self.address} (host {self.host}) cannot grade: {self.problem}"
+
+
+@cache  # a bwrap probe: once per worker process
+def jail_problem() -> str | None:
+    return jail.unavailable()
+
+
+def check_worker(assignment: str, fingerprint: str, isolated: bool = True) -> None:
+    """Raise WorkerUnfit, naming this worker, if it would grade ``assignment`` differently from the client."""
+    try:
+        where = (distributed.get_worker().address, socket.gethostname())
+    except ValueError:  # not in a worker (called directly)
+        where = ("this process", socket.gethostname())
+    if grader_fingerprint() != fingerprint:
+        raise WorkerUnfit(*where, "its grader package differs from the client's: install the same version of the "
+                                  "kit on every worker", ("grader",))
+    if isolated and (problem := jail_problem()):
+        raise WorkerUnfit(*where, f"it cannot run the jail: {problem}", ("jail",))
+    missing = missing_datasets(datasets_for(assignment))
+    if missing:
+        raise WorkerUnfit(*where, f"no {', '.join(missing)} dataset, needed for {assignment}, under "
+                                  f"{dataset_places()}: set {DATASETS_ENV} on this worker to a copy of the course's "
+                                  f"datasets folder", tuple(missing))
+
+
+def _die_with_parent():
+    # between fork and exec: if the worker dies, its grading process (and, with it, the jail) dies too
+    ctypes.CDLL(None).prctl(jail.PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def grade_one(work: Work, limits: Limits, isolated: bool = True,
+              keep_executed: bool = False) -> tuple[SubmissionResult, str | None]:
     """Grade one submission in its own process; a failure of that process costs this row only.
-    With ``executed``, the notebook as the kernel ran it is saved there."""
-    assignment = submission.assignment or submission.path.stem
-    exercises = exercises_for(submission.assignment) if submission.assignment else []
-    if submission.incident:
-        return SubmissionResult.ungraded(submission.student, assignment, str(submission.path), submission.incident,
-                                         submission.reason, exercises)
-    with tempfile.TemporaryDirectory(prefix="grader-spec-") as folder:
-        spec, result = Path(folder) / "spec.json", Path(folder) / "result.json"
-        spec.write_text(json.dumps({"path": str(submission.path.resolve()), "student": submission.student,
-                                    "assignment": submission.assignment, "limits": limits.to_json(),
-                                    "folder": str(submission.folder.resolve()) if submission.folder else None,
-                                    "executed": str(Path(folder) / "executed.ipynb") if executed else None,
-                                    "isolated": isolated}))
+    Returns the result and, with ``keep_executed``, the notebook as the kernel ran it."""
+    exercises = exercises_for(work.assignment)
+    with tempfile.TemporaryDirectory(prefix="grader-task-") as folder:
+        folder = Path(folder)
+        notebook, student_folder = folder / "notebook.ipynb", folder / "student"
+        notebook.write_bytes(work.notebook)
+        student_folder.mkdir()
+        write_files(work.files, student_folder)
+        spec, result, executed = folder / "spec.json", folder / "result.json", folder / "executed.ipynb"
+        spec.write_text(json.dumps({"path": str(notebook), "student": work.student, "assignment": work.assignment,
+                                    "limits": limits.to_json(), "folder": str(student_folder),
+                                    "executed": str(executed) if keep_executed else None, "isolated": isolated}))
         # a backstop only: the jails stop themselves at their own CPU limits and wall-clock backstops
         budget = limits.wall_factor * (limits.notebook_seconds + limits.exercise_seconds * (len(exercises) + 1)) + 600
         try:
             completed = subprocess.run([sys.executable, "-m", "grader.grading.submission", str(spec), str(result)],
-                                       capture_output=True, text=True, timeout=budget, stdin=subprocess.DEVNULL)
+                                       capture_output=True, text=True, timeout=budget, stdin=subprocess.DEVNULL,
+                                       preexec_fn=_die_with_parent)
             error = completed.stderr.strip().splitlines()[-1:] if completed.returncode else []
         except subprocess.TimeoutExpired:
             error = [f"grading took longer than {budget:.0f} s"]
         if result.exists() and not error:
             graded = SubmissionResult.from_json(json.loads(result.read_text()))
-            graded.path = str(submission.path)
-            if executed and (Path(folder) / "executed.ipynb").is_file():  # a run that died leaves none
-                write_atomically(executed, (Path(folder) / "executed.ipynb").read_text(encoding="utf-8"))
-            return graded
-    return SubmissionResult.ungraded(submission.student, assignment, str(submission.path), Incident.GRADER_ERROR,
-                                     GRADER_FAILED.format(error=error[0] if error else "unknown error"), exercises)
+            text = None
+            if keep_executed and executed.is_file():  # a run that died leaves none
+                text = read_capped(executed, MAX_EXECUTED_BYTES).decode("utf-8")
+            return graded, text
+    return SubmissionResult.ungraded(work.student, work.assignment, "", Incident.GRADER_ERROR,
+                                     GRADER_FAILED.format(error=error[0] if error else "unknown error"),
+                                     exercises), None
+
+
+def grade_task(work: Work, limits: Limits, isolated: bool, keep_executed: bool,
+               fingerprint: str) -> tuple[dict, str | None]:
+    """The Dask task: check this worker, grade, and return plain data (the result's JSON, the executed notebook)."""
+    check_worker(work.assignment, fingerprint, isolated)
+    result, executed = grade_one(work, limits, isolated, keep_executed)
+    return result.to_json(), executed
+
+
+# ---------------------------------------------------------------- on the client
+
+def pack(submission: Submission) -> Work:
+    """The bytes a worker needs: the notebook, and the data files of the student's own folder."""
+    files = {}
+    if submission.folder is not None:
+        files, _ = read_regular_files(submission.folder, MAX_FOLDER_BYTES, MAX_FOLDER_FILES,
+                                      skip=shutil.ignore_patterns(*FOLDER_SKIP))
+    return Work(submission.student, submission.assignment, read_capped(submission.path, MAX_NOTEBOOK_BYTES), files)
+
+
+@contextlib.contextmanager
+def open_client(jobs: int, scheduler: str | None):
+    """A Dask client: on the cluster at ``scheduler``, or on a LocalCluster of ``jobs`` single-threaded
+    worker processes (memory is limited per jail, not per worker). Dask's own logging is kept to errors."""
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+    if scheduler:
+        try:
+            client = distributed.Client(scheduler, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as error:
+            raise SchedulerUnreachable(f"cannot reach the Dask scheduler at {scheduler} ({type(error).__name__}: "
+                                       f"{str(error).splitlines()[0][:200] if str(error) else ''}); start it with "
+                                       f"`dask scheduler`, or leave out --scheduler and {SCHEDULER_ENV} to grade "
+                                       f"on this machine") from error
+        with client:
+            yield client
+        return
+    with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}), \
+            distributed.LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, memory_limit=0,
+                                     host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                                     silence_logs=logging.ERROR) as cluster, \
+            distributed.Client(cluster, set_as_default=False) as client:
+        yield client
+
+
+class SchedulerUnreachable(RuntimeError):
+    pass
+
+
+class Throughput(ProgressColumn):
+    def render(self, task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed * 60:.1f}/min" if speed else "–/min")
+
+
+def ungraded(submission: Submission, incident: Incident, reason: Msg) -> SubmissionResult:
+    return SubmissionResult.ungraded(submission.student, submission.assignment or submission.path.stem,
+                                     str(submission.path), incident, reason,
+                                     exercises_for(submission.assignment) if submission.assignment else [])
 
 
 def grade_batch(paths: list[Path], outdir: Path, jobs: int = 1, force: bool = False, limits: Limits | None = None,
                 keep_executed: bool = False, isolated: bool = True,
-                on_result: Callable[[SubmissionResult], None] = lambda result: None) -> list[SubmissionResult]:
-    """Grade what is not graded yet, ``jobs`` at a time; ``on_result`` sees each new result once it is stored.
+                on_result: Callable[[SubmissionResult], None] = lambda result: None,
+                scheduler: str | None = None) -> list[SubmissionResult]:
+    """Grade what is not graded yet on Dask; ``on_result`` sees each new result once it is stored.
     With ``keep_executed``, OUTDIR/executed/<key>.ipynb keeps each notebook as the kernel ran it."""
-
     limits = limits or Limits()
     if isolated:
         jail.remove_stale_cgroups()
@@ -195,24 +336,116 @@ def grade_batch(paths: list[Path], outdir: Path, jobs: int = 1, force: bool = Fa
         print(f"{skipped} submission(s) already graded with the same content: skipped (use --force to regrade)",
               file=sys.stderr)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-               TextColumn("{task.fields[last]}"))
-    with Progress(*columns, console=Console(stderr=True)) as progress, ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        task = progress.add_task("grading", total=len(todo), last="")
-        futures = {pool.submit(grade_one, submission, limits,
-                               outdir / "executed" / f"{submission.key}.ipynb" if keep_executed else None, isolated):
-                   (submission, digest) for submission, digest in todo}
-        for future in as_completed(futures):
-            submission, digest = futures[future]
-            try:
-                result = future.result()
-            except Exception as error:  # a bug of ours with one submission costs that row, never the batch
-                result = SubmissionResult.ungraded(
-                    submission.student, submission.assignment or submission.path.stem, str(submission.path),
-                    Incident.GRADER_ERROR, GRADER_FAILED.format(error=f"{type(error).__name__}: {error}"[:200]),
-                    exercises_for(submission.assignment) if submission.assignment else [])
-            result.hash, result.key = digest, submission.key
-            store.save(result)
-            on_result(result)
-            progress.update(task, advance=1, last=f"{result.student} {result.assignment}: {result.status} "
-                                                   f"{result.score}/{result.max_score}")
+               Throughput(), TextColumn("grader errors: {task.fields[failures]}  {task.fields[last]}"))
+    console = Console(stderr=True)
+
+    def store_result(submission, digest, result, executed=None):
+        result.hash, result.key = digest, submission.key
+        store.save(result)
+        if executed is not None:
+            write_atomically(outdir / "executed" / f"{submission.key}.ipynb", executed)
+        on_result(result)
+        failures[0] += result.status == Incident.GRADER_ERROR.value
+        progress.update(task, advance=1, failures=failures[0],
+                        last=f"{result.student} {result.assignment}: {result.status} {result.score}/{result.max_score}")
+
+    # Submissions that cannot be graded at all never reach a worker.
+    gradable = [(s, d) for s, d in todo if not s.incident]
+    failures = [0]
+    with Progress(*columns, console=console, speed_estimate_period=3600) as progress:
+        task = progress.add_task("grading", total=len(todo), failures=0, last="")
+        for submission, digest in todo:
+            if submission.incident:
+                store_result(submission, digest, ungraded(submission, submission.incident, submission.reason))
+        if gradable:
+            with open_client(jobs, scheduler or os.environ.get(SCHEDULER_ENV)) as client:
+                Dispatcher(client, console, limits, isolated, keep_executed, fingerprint, store_result).run(gradable)
     return store.load_all()
+
+
+class Dispatcher:
+    """Keeps a few tasks per worker thread in flight (the client reads each notebook just before sending it),
+    and turns each finished task into a stored row."""
+
+    def __init__(self, client, console, limits, isolated, keep_executed, fingerprint, store_result):
+        self.client, self.console, self.store_result = client, console, store_result
+        self.arguments = (limits, isolated, keep_executed, fingerprint)
+        self.unfit: dict[str, set[str]] = {}      # worker address → what it lacks
+        self.reroutes: dict[str, int] = {}
+        self.running: dict[distributed.Future, tuple[Submission, str]] = {}
+        self.finished = distributed.as_completed(loop=client.loop)
+        self.problems: dict[str, str] = {}        # worker address → why it cannot grade, as said on the terminal
+
+    def workers_for(self, submission: Submission) -> list[str] | None:
+        """The workers to send ``submission`` to: None for any, [] for none."""
+        needs = set(datasets_for(submission.assignment)) | {"grader"} | ({"jail"} if self.arguments[1] else set())
+        avoid = {address for address, missing in self.unfit.items() if missing & needs}
+        return [address for address in self.client.nthreads() if address not in avoid] if avoid else None
+
+    def submit(self, submission: Submission, digest: str) -> None:
+        workers = self.workers_for(submission)
+        if workers == []:
+            problems = "; ".join(sorted({problem for problem in self.problems.values()}))
+            self.store_result(submission, digest, ungraded(submission, Incident.GRADER_ERROR,
+                                                           NO_WORKER.format(problems=problems[:400])))
+            return
+        try:
+            work = pack(submission)
+        except (UnsafeFile, OSError) as error:  # changed on disk since discovery
+            self.store_result(submission, digest, ungraded(submission, Incident.UNSAFE_FILE,
+                                                           UNSAFE_FILE.format(error=type(error).__name__)))
+            return
+        # the key names the submission on the dashboard; loose restrictions: if none of those workers is left,
+        # any worker may take it (and say again whether it can)
+        future = self.client.submit(grade_task, work, *self.arguments, pure=False,
+                                    key=f"grade-{submission.key}-{uuid.uuid4().hex[:8]}", workers=workers,
+                                    allow_other_workers=workers is not None)
+        self.running[future] = (submission, digest)
+        self.finished.add(future)
+
+    def run(self, todo: list[tuple[Submission, str]]) -> None:
+        waiting = deque(todo)
+        threads = sum(self.client.nthreads().values()) or 1
+        # a local cluster's dashboard pages need bokeh; a remote scheduler may run without a dashboard
+        served = "dashboard" in self.client.scheduler_info().get("services", {})
+        link = (self.client.dashboard_link if served and (self.client.cluster is None or importlib.util.find_spec("bokeh"))
+                else "none (its pages need pip install 'bokeh>=3.1')")
+        self.console.print(f"grading {len(todo)} submission(s) on {len(self.client.nthreads())} Dask worker(s) "
+                           f"(scheduler {self.client.scheduler.address}); Dask dashboard: {link}", highlight=False,
+                           soft_wrap=True)
+        while waiting and len(self.running) < 2 * threads:
+            self.submit(*waiting.popleft())
+        for future in self.finished:
+            submission, digest = self.running.pop(future)
+            self.collect(future, submission, digest, waiting)
+            threads = sum(self.client.nthreads().values()) or 1
+            while waiting and len(self.running) < 2 * threads:
+                self.submit(*waiting.popleft())
+            if not self.running and waiting:   # everything left was settled without a task
+                self.submit(*waiting.popleft())
+
+    def collect(self, future, submission: Submission, digest: str, waiting: deque) -> None:
+        if future.status == "finished":
+            data, executed = future.result()
+            result = SubmissionResult.from_json(data)
+            result.path = str(submission.path)   # the client's name for it: the worker only had bytes
+            self.store_result(submission, digest, result, executed)
+            return
+        error = future.exception() if future.status == "error" else RuntimeError("the scheduler cancelled the task")
+        if isinstance(error, WorkerUnfit):
+            if error.address not in self.problems:   # once per worker
+                self.console.print(f"[bold]warning:[/bold] {error}. Its submissions go to other workers.",
+                                   highlight=False, soft_wrap=True)
+            self.problems[error.address] = str(error)
+            self.unfit.setdefault(error.address, set()).update(error.missing)
+            self.reroutes[submission.key] = self.reroutes.get(submission.key, 0) + 1
+            if self.reroutes[submission.key] <= MAX_REROUTES:
+                waiting.appendleft((submission, digest))
+                return
+            result = ungraded(submission, Incident.GRADER_ERROR, NO_WORKER.format(problems=str(error)[:400]))
+        elif isinstance(error, distributed.KilledWorker):
+            result = ungraded(submission, Incident.GRADER_ERROR, WORKER_DIED.format(times=error.allowed_failures + 1))
+        else:  # a bug of ours with one submission costs that row, never the batch
+            result = ungraded(submission, Incident.GRADER_ERROR,
+                              GRADER_FAILED.format(error=f"{type(error).__name__}: {error}"[:200]))
+        self.store_result(submission, digest, result)

@@ -67,11 +67,11 @@ def check_archive(path: Path, max_bytes: int, max_members: int = 1000) -> None:
         raise UnsafeFile(f"{path.name} unpacks to more than {max_bytes // 2**20} MB")
 
 
-def copy_regular_files(source: Path, target: Path, max_bytes: int, max_files: int,
-                       skip=shutil.ignore_patterns()) -> list[str]:
-    """Copy the regular files under ``source`` (links and special files are never followed or copied)
-    up to ``max_bytes`` and ``max_files`` in all. Returns what was left out, and why."""
-    left_out, total, count = [], 0, 0
+def read_regular_files(source: Path, max_bytes: int, max_files: int,
+                       skip=shutil.ignore_patterns()) -> tuple[dict[str, bytes], list[str]]:
+    """The regular files under ``source`` as {relative path: bytes} (links and special files are never
+    followed or read), up to ``max_bytes`` and ``max_files`` in all; and what was left out, and why."""
+    found, left_out, total = {}, [], 0
     for folder, directories, files in os.walk(source, followlinks=False):
         relative = Path(folder).relative_to(source)
         ignored = skip(folder, directories + files)
@@ -83,10 +83,27 @@ def copy_regular_files(source: Path, target: Path, max_bytes: int, max_files: in
             except (UnsafeFile, OSError):
                 left_out.append(f"{relative / name}: not a regular file")
                 continue
-            if total + size > max_bytes or count + 1 > max_files:
+            if total + size > max_bytes or len(found) + 1 > max_files:
                 left_out.append(f"{relative / name}: over the size limit of the submitted folder")
                 continue
-            (target / relative).mkdir(parents=True, exist_ok=True)
-            (target / relative / name).write_bytes(read_capped(path, size))
-            total, count = total + size, count + 1
+            found[str(relative / name)] = read_capped(path, size)
+            total += size
+    return found, left_out
+
+
+def write_files(files: dict[str, bytes], target: Path) -> None:
+    """Write {relative path: bytes} under ``target``; a path that would leave ``target`` is refused."""
+    for relative, data in files.items():
+        path = (target / relative).resolve()
+        if not path.is_relative_to(target.resolve()):
+            raise UnsafeFile(f"{relative} is outside the submitted folder")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def copy_regular_files(source: Path, target: Path, max_bytes: int, max_files: int,
+                       skip=shutil.ignore_patterns()) -> list[str]:
+    """Copy the regular files under ``source`` (see read_regular_files). Returns what was left out, and why."""
+    files, left_out = read_regular_files(source, max_bytes, max_files, skip)
+    write_files(files, target)
     return left_out

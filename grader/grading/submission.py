@@ -124,5 +124,7 @@ if __name__ == "__main__":
     result = grade_submission(Path(spec["path"]), spec["student"], spec["assignment"], limits,
                               Path(spec["folder"]) if spec.get("folder") else None,
                               Path(spec["executed"]) if spec.get("executed") else None, spec["isolated"])
-    result.usage["judge_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    result.usage["judge_peak_mb"] = own.ru_maxrss / 1024
+    result.usage["judge_cpu_seconds"] = own.ru_utime + own.ru_stime   # the jails' CPU is in the figures above
     write_atomically(Path(result_path), json.dumps(result.to_json(), ensure_ascii=False, indent=1))

@@ -17,10 +17,11 @@ ALWAYS = ("feedback", "gradebook", "summary", "class_report")
 OPTIONAL = tuple(name for name in EXPORTERS if name not in ALWAYS)
 
 
-def after_each(result: SubmissionResult, results: list[SubmissionResult], outdir: Path, lang: str) -> None:
-    """As each submission is graded: its feedback, and a gradebook of ``results`` (which include it)."""
+def after_each(result: SubmissionResult, results: list[SubmissionResult] | None, outdir: Path, lang: str) -> None:
+    """As each submission is graded: its feedback, and a gradebook of ``results`` (which include it), unless None."""
     feedback.write(result, outdir, lang)
-    gradebook.export(results, outdir, lang)
+    if results is not None:
+        gradebook.export(results, outdir, lang)
 
 
 def export_all(results: list[SubmissionResult], outdir: Path, lang: str, formats: tuple[str, ...] = (),
