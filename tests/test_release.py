@@ -4,7 +4,9 @@ import subprocess
 import sys
 
 import nbformat
+import pytest
 
+from grader import cli
 from grader.exercises.registry import all_exercises
 from grader.authoring.build import TOKEN
 from grader.authoring.release import STUDENT_README, release
@@ -103,13 +105,17 @@ def test_release_fills_every_address_token(tmp_path):
     assert '"git+file:///srv/git/redes.git@main"' in next(cell for cell in cells if cell.cell_type == "code").source
 
 
-def test_release_refuses_addresses_pip_cannot_use(tmp_path):
-    for url, branch in [("github.com/a/b", "main"), ('https://x.org/a" ; rm -rf ~', "main"),
-                        ("https://github.com/a/b@dev", "main"),
+def test_release_refuses_addresses_pip_cannot_use(tmp_path, capsys):
+    # The real command once (exit code, no traceback); the other addresses through the same main() in-process.
+    result = subprocess.run([sys.executable, "-m", "grader", "release", "--out", str(tmp_path / "x"),
+                             "--repo-url", "github.com/a/b"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert not (tmp_path / "x").exists()
+    for url, branch in [('https://x.org/a" ; rm -rf ~', "main"), ("https://github.com/a/b@dev", "main"),
                         ("https://github.com/a/b", "main; echo")]:
-        result = subprocess.run([sys.executable, "-m", "grader", "release", "--out", str(tmp_path / "x"),
-                                 "--repo-url", url, "--branch", branch], capture_output=True, text=True, cwd=ROOT)
-        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        with pytest.raises(SystemExit) as exit_info:
+            cli.main(["release", "--out", str(tmp_path / "x"), "--repo-url", url, "--branch", branch])
+        assert exit_info.value.code == 2 and "error:" in capsys.readouterr().err, (url, branch)
         assert not (tmp_path / "x").exists()
 
 
@@ -119,7 +125,6 @@ def test_build_refuses_an_unknown_token(tmp_path):
     notebook.cells[0].source += "\n[datos]({{DATA_URL}}/fruit.csv)"
     (tmp_path / "solutions").mkdir()
     nbformat.write(notebook, tmp_path / "solutions" / "01_perceptron_or_xor.ipynb")
-    import pytest
     with pytest.raises(BuildError, match="DATA_URL"):
         build(tmp_path / "solutions", tmp_path / "notebooks", check=True)
 
