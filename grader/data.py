@@ -67,10 +67,16 @@ def load_fruit() -> tuple[np.ndarray, np.ndarray]:
 EXPECTED_DIR = Path(str(resources.files("grader") / "resources" / "expected"))
 
 
+def expected_path(assignment: str, folder: Path = EXPECTED_DIR) -> Path:
+    """answers_NN.json (and .npz beside it): named by notebook number, not by title, so no file here is
+    mistaken for a dataset (they hold the answers to small public cases, never MNIST images)."""
+    return Path(folder) / f"answers_{assignment[:2]}.json"
+
+
 @cache
 def load_expected(assignment: str) -> dict[str, list]:
     """{exercise id: [expected answer of each public case, in order]} for one assignment ({} if none)."""
-    path = EXPECTED_DIR / f"{assignment}.json"
+    path = expected_path(assignment)
     if not path.is_file():
         return {}
     with np.load(path.with_suffix(".npz"), allow_pickle=False) as npz:

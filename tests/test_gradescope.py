@@ -42,7 +42,7 @@ def test_zip_has_what_gradescope_asks_for_and_no_datasets(tmp_path):
 
 
 def test_unknown_assignment_and_incomplete_datasets_folder_are_refused(tmp_path):
-    for extra in (["--assignment", "06_nothing"], ["--assignment", NB01, "--datasets", str(tmp_path)]):
+    for extra in (["--assignment", "06_nothing"], ["--assignment", "03_mlp_mnist", "--datasets", str(tmp_path)]):
         result = subprocess.run([sys.executable, "-m", "grader", "gradescope", *extra, "--out",
                                  str(tmp_path / "a.zip")], capture_output=True, text=True, cwd=ROOT)
         assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from grader import runner
-from grader.data import EXPECTED_DIR
+from grader.data import EXPECTED_DIR, expected_path
 from grader.exercises.base import FunctionExercise
 from grader.exercises.registry import assignments, exercises_for
 from grader.hidden import REFERENCES, with_expected
@@ -45,7 +45,7 @@ def write_or_check(folder: Path = EXPECTED_DIR, check: bool = False) -> list[str
     messages = []
     for assignment in assignments():
         text, arrays = encoded(assignment, folder)
-        path = folder / f"{assignment}.json"
+        path = expected_path(assignment, folder)
         if not check:
             folder.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")

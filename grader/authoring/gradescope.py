@@ -13,7 +13,8 @@ import zipfile
 from pathlib import Path
 
 from grader.authoring.release import CLUTTER, ROOT
-from grader.data import FASHION_FILE_SHA256
+from grader.data import DATASET_FILES
+from grader.exercises.registry import datasets_for
 
 SETUP_SH = r"""#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder's image (Ubuntu 22.04 or 24.04, whose
@@ -62,13 +63,6 @@ exec "$PYTHON" -c "import sys; from grader.reports.gradescope import main; sys.e
 """
 
 PACKAGE_FILES = ["requirements.txt", "pyproject.toml"]
-DATASET_FILES = ["mnist.npz", *(f"fashion-mnist/{name}" for name in FASHION_FILE_SHA256)]
-
-
-def loaders_used(assignment: str, root: Path = ROOT) -> list[str]:
-    """The grader.data loaders the assignment's notebook calls (its data must be in the image)."""
-    text = (root / "solutions" / f"{assignment}.ipynb").read_text(encoding="utf-8")
-    return [name for name in ("load_mnist", "load_fashion_mnist") if name + "(" in text]
 
 
 def autograder_zip(assignment: str, out: Path, lang: str = "es", datasets: Path | None = None,
@@ -78,9 +72,11 @@ def autograder_zip(assignment: str, out: Path, lang: str = "es", datasets: Path 
     if not (root / "solutions" / f"{assignment}.ipynb").is_file():
         known = ", ".join(sorted(path.stem for path in (root / "solutions").glob("*.ipynb")))
         raise ValueError(f"no assignment {assignment!r}; choose one of {known}")
-    loaders = loaders_used(assignment, root)
+    # the datasets grading this assignment reads, as declared once per notebook (the Dask workers check the same)
+    loaders = [f"load_{name}" for name in datasets_for(assignment)]
+    files = [file for name in datasets_for(assignment) for file in DATASET_FILES[name]]
     if datasets is not None:
-        missing = [name for name in DATASET_FILES if not (Path(datasets) / name).is_file()]
+        missing = [name for name in files if not (Path(datasets) / name).is_file()]
         if missing:
             raise ValueError(f"{datasets} lacks {', '.join(missing)}: give the folder COURSE_DATASETS_DIR names")
     scripts = {"setup.sh": SETUP_SH.replace("__LOADERS__", json.dumps(loaders)),
@@ -90,8 +86,8 @@ def autograder_zip(assignment: str, out: Path, lang: str = "es", datasets: Path 
         shutil.copytree(root / "grader", staging / "grader", ignore=shutil.ignore_patterns(*CLUTTER))
         for name in PACKAGE_FILES:
             shutil.copy2(root / name, staging / name)
-        if datasets is not None and loaders:
-            for name in DATASET_FILES:
+        if datasets is not None:
+            for name in files:
                 (staging / "datasets" / name).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(Path(datasets) / name, staging / "datasets" / name)
         Path(out).parent.mkdir(parents=True, exist_ok=True)
