@@ -6,9 +6,10 @@ folder and runs it there. The in-notebook checks use ``call`` too, so a case is
 run the same way in both places.
 
 Usage: python runner.py FOLDER [EXERCISE_ID...], where FOLDER holds
-definitions.json (source snippets), cases.json and cases.npz (per exercise, the
-calls to make, each a function name and its arguments, and the reference functions
-that replace the student's own for that exercise). For each exercise (all, or those named) it
+definitions.json (source snippets), cases.json and cases.npz (per exercise of one
+layer, the calls to make, each a function name and its arguments, and the reference
+functions of earlier, already graded exercises that replace the student's own for
+that exercise). For each exercise (all, or those named) it
 writes <id>.json and <id>.npz, and records the exercise it is working on in the
 file ``progress``.
 """

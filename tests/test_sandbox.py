@@ -61,7 +61,7 @@ def test_only_definitions_are_extracted():
 ])
 def test_sandbox_verdicts(tmp_path, source, status):
     exercise = get_exercise("1.1")
-    verdicts, _ = run_function_exercises([source], [exercise], sandbox(tmp_path), Limits(exercise_seconds=5),
+    verdicts, *_ = run_function_exercises([source], [exercise], sandbox(tmp_path), Limits(exercise_seconds=5),
                                          sandbox_environment(tmp_path))
     assert verdicts["1.1"].status == status, verdicts["1.1"].message.es
 
@@ -69,7 +69,7 @@ def test_sandbox_verdicts(tmp_path, source, status):
 def test_a_crash_costs_only_the_exercise_that_was_running(tmp_path):
     exercises = [get_exercise("1.1"), get_exercise("1.7")]
     source = STEP + "\nimport os\ndef collapse_linear_layers(W1, b1, W2, b2):\n    os._exit(3)"
-    verdicts, _ = run_function_exercises([source], exercises, sandbox(tmp_path), Limits(),
+    verdicts, *_ = run_function_exercises([source], exercises, sandbox(tmp_path), Limits(),
                                          sandbox_environment(tmp_path))
     assert verdicts["1.1"].status == Status.CORRECT and verdicts["1.7"].status == Status.CRASHED
 
@@ -79,7 +79,7 @@ def test_an_exercise_that_uses_an_earlier_function_is_graded_with_the_reference_
     source = ("import numpy as np\ndef step(z):\n    return np.where(np.asarray(z) > 0, 1.0, 0.0)\n"
               "def perceptron_forward(X, w, b):\n    return step(X @ w + b)")
     exercises = [get_exercise("1.1"), get_exercise("1.4")]
-    verdicts, _ = run_function_exercises([source], exercises, sandbox(tmp_path), Limits(),
+    verdicts, *_ = run_function_exercises([source], exercises, sandbox(tmp_path), Limits(),
                                          sandbox_environment(tmp_path))
     assert verdicts["1.1"].status == Status.WRONG and verdicts["1.4"].status == Status.CORRECT
     assert "1.4 se evaluó con la `step` de referencia porque la tuya falla en 1.1" in verdicts["1.4"].message.es

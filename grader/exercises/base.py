@@ -9,10 +9,13 @@ Judges never compute a reference answer: each case carries it as data
 (``Case.expected``). The public cases' answers ship with the package
 (grader/resources/expected/, written by ``python -m grader build``); when grading,
 the grading-only references in grader/hidden/ compute them for every case.
+A failed hidden case names the function and, at most, a built-in exception's type:
+never its inputs, the expected answer, the judge's diagnosis or the exception's text.
 
 A model exercise judges the saved model file, loaded in safe mode, exactly as the
 grader loads it: in the notebook and when grading.
 """
+import builtins
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +42,10 @@ DEPENDENCY_FIRST = {
               "Arregla primero el {dependency} (check(\"{dependency}\")).",
               "Exercise {id}: it uses your {names}, which do not pass exercise {dependency} yet. "
               "Fix {dependency} first (check(\"{dependency}\")).")}
+# A failed hidden case, whatever went wrong: one template, so the class report counts them together.
+HIDDEN_FAILURE = Msg("{call} falla en una prueba oculta{error}: pruébala con otras entradas, incluidos casos límite",
+                     "{call} fails a hidden test{error}: try it on other inputs, including edge cases")
+HIDDEN_ERROR = Msg(" (lanza {type})", " (it raises {type})")
 # Errors students meet often, explained in words they understand: (exception type, words of its text, explanation).
 EXPLAINED_ERRORS = [
     ("ValueError", "truth value of an array", Msg(
@@ -164,7 +171,6 @@ class FunctionExercise(Exercise):
                 "Exercise {id}: not attempted yet (the function raises NotImplementedError).").format(id=self.id))
         for outcome in outcomes:
             case = outcome.case
-            where = Msg(" (en una prueba oculta)", " (in a hidden test)") if case.hidden else Msg.same("")
             if outcome.error_type == "NameError" and outcome.error_text == case.function:
                 return Verdict(Status.NOT_ATTEMPTED, Msg(
                     "Ejercicio {id}: no encuentro la función `{name}`. Ejecuta la celda donde la defines "
@@ -172,9 +178,11 @@ class FunctionExercise(Exercise):
                     "Exercise {id}: function `{name}` not found. Run the cell that defines it "
                     "(and keep its name).").format(id=self.id, name=case.function))
             if outcome.error_type is not None:
+                if case.hidden:
+                    return self.hidden_failure(case, outcome.error_type)
                 error = explain(outcome.error_type, outcome.error_text)
-                return self.wrong(Msg("{call} lanzó {error}{where}", "{call} raised {error}{where}").format(
-                    call=case.describe(), error=error, where=where), Msg.same(outcome.error_type), case.hidden)
+                return self.wrong(Msg("{call} lanzó {error}", "{call} raised {error}").format(
+                    call=case.describe(), error=error), Msg.same(outcome.error_type))
             try:
                 mistake = self.judge_case(case, outcome.value)
             except Exception as error:  # a value of an unexpected type must not crash the checker
@@ -182,9 +190,21 @@ class FunctionExercise(Exercise):
                               "returned a value that cannot be checked ({type}: {text})").format(
                     type=type(error).__name__, text=error)
             if mistake is not None:
-                return self.wrong(Msg.same("{call}: {mistake}{where}").format(
-                    call=case.describe(), mistake=mistake, where=where), mistake, case.hidden)
+                if case.hidden:
+                    return self.hidden_failure(case)
+                return self.wrong(Msg.same("{call}: {mistake}").format(call=case.describe(), mistake=mistake), mistake)
         return self.correct()
+
+    def hidden_failure(self, case: Case, error_type: str | None = None) -> Verdict:
+        """A failed hidden case: which function failed and, at most, a built-in exception's type. Never the
+        inputs, the expected answer, what the judge derived from it, or the exception's text (its type name
+        too, when the student's code made it up: it could spell the inputs)."""
+        if error_type is not None:
+            builtin = getattr(builtins, error_type, None)
+            error_type = error_type if isinstance(builtin, type) and issubclass(builtin, BaseException) else "Exception"
+        error = HIDDEN_ERROR.format(type=error_type) if error_type else Msg.same("")
+        message = HIDDEN_FAILURE.format(call=case.describe(), error=error)
+        return self.wrong(message, message, hidden=True)
 
 
 @dataclass(kw_only=True)

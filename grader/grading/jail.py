@@ -47,6 +47,7 @@ class JailLimits:
     file_mb: int = 512          # the largest file one process may write
     disk_mb: int = 1024         # the work folder, and the private /tmp
     wall_factor: float = 3.0    # wall-clock backstop, as a multiple of the CPU limit
+    wall_seconds: float | None = None   # the wall-clock backstop itself, when the caller sets it
 
 
 @dataclass
@@ -285,7 +286,8 @@ def run(argv: list[str], workdir: Path, limits: JailLimits, binds=(), env: dict 
                 next_disk_check = now + 0.5
                 limit = "disk" if _disk_bytes(workdir) > limits.disk_mb << 20 else ""
             limit = limit or ("cpu" if cpu > limits.cpu_seconds else
-                              "wall" if now - started > limits.wall_factor * limits.cpu_seconds else
+                              "wall" if now - started > (limits.wall_seconds if limits.wall_seconds is not None
+                                                         else limits.wall_factor * limits.cpu_seconds) else
                               watch(cpu) or "")
             if not limit:
                 time.sleep(0.05)
