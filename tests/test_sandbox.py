@@ -8,7 +8,7 @@ from grader.exercises.registry import get_exercise
 from grader.grading.extract import extract_definitions
 from grader.grading.limits import Limits
 from grader.grading.sandbox import run_function_exercises
-from helpers import SOLUTIONS, read, sandbox_environment
+from helpers import SOLUTIONS, needs_jail, read, sandbox_environment
 
 STEP = "import numpy as np\ndef step(z):\n    return np.where(np.asarray(z) >= 0, 1.0, 0.0)"
 
@@ -83,3 +83,72 @@ def test_an_exercise_that_uses_an_earlier_function_is_graded_with_the_reference_
                                          sandbox_environment(tmp_path))
     assert verdicts["1.1"].status == Status.WRONG and verdicts["1.4"].status == Status.CORRECT
     assert "1.4 se evaluó con la `step` de referencia porque la tuya falla en 1.1" in verdicts["1.4"].message.es
+
+
+# The thief of issue 16 (finding 1): its functions solve nothing; they look for the grader's reference of
+# themselves in whatever the sandbox hands them (cases.json, any file around) and in a stash kept by an
+# earlier run or exercise, exec it and call it. Each variant also stashes every reference it sees.
+THIEF = '''
+import builtins, glob, json, os
+import numpy as np
+
+STASHES = {"global": None, "folder": "stolen.json", "tmp": "/tmp/stolen.json"}
+
+
+def _references():
+    found = dict(getattr(builtins, "_stolen", {}))
+    for path in glob.glob("**/*.json", recursive=True) + glob.glob("/tmp/**/*.json", recursive=True):
+        try:
+            data = json.load(open(path))
+        except Exception:
+            continue
+        for exercise in data.values() if isinstance(data, dict) else []:
+            for source in exercise.get("overrides", []) if isinstance(exercise, dict) else []:
+                found[source.split("def ", 1)[1].split("(", 1)[0]] = source
+        if path.endswith("stolen.json") and isinstance(data, dict):
+            found.update(data)
+    return found
+
+
+def _steal(name, *args):
+    references = _references()
+    where = STASHES[STASH]
+    if where is None:
+        builtins._stolen = references
+    else:
+        with open(where, "w") as handle:
+            json.dump(references, handle)
+    if name not in references:
+        return None
+    namespace = {"np": np}
+    for source in references.values():
+        exec(source, namespace)
+    return namespace[name](*args)
+
+
+def step(*args):
+    return _steal("step", *args)
+
+
+def perceptron_forward(*args):
+    return _steal("perceptron_forward", *args)
+
+
+def perceptron_update(*args):
+    return _steal("perceptron_update", *args)
+
+
+def train_perceptron(*args):
+    return _steal("train_perceptron", *args)
+'''
+STOLEN = ("1.1", "1.4", "1.5", "1.6")
+
+
+@needs_jail
+@pytest.mark.parametrize("stash", ["global", "folder", "tmp"])
+def test_a_thief_finds_no_reference_that_solves_an_exercise_still_being_graded(tmp_path, stash):
+    # 1.10 uses all four functions, so the old sandbox handed out every reference the thief needs.
+    exercises = [get_exercise(eid) for eid in (*STOLEN, "1.10")]
+    verdicts = run_function_exercises([f"STASH = {stash!r}", THIEF], exercises, sandbox(tmp_path), Limits(),
+                                      sandbox_environment(tmp_path))[0]
+    assert not any(verdicts[eid].correct for eid in STOLEN), {eid: verdicts[eid].message.es for eid in STOLEN}
