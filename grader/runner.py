@@ -41,15 +41,71 @@ def call(namespace: dict, function_name: str, args: tuple) -> dict:
         return {"error_type": type(error).__name__[:ERROR_TYPE_LIMIT], "error_text": str(error)[:ERROR_TEXT_LIMIT]}
 
 
-def load_definitions(snippets: list[str]) -> dict:
-    """Run the extracted snippets in a fresh namespace, each on its own."""
+def load_definitions(snippets: list[str], defer_heavy_imports: bool = False) -> dict:
+    """Run the extracted snippets in a fresh namespace, each on its own. With ``defer_heavy_imports``,
+    an import of a slow package (Keras, Matplotlib…) binds Deferred names, imported on first use."""
     namespace = {"__name__": "__submission__"}
     for snippet in snippets:
+        names = heavy_import_names(snippet) if defer_heavy_imports else []
         try:
-            exec(compile(snippet, "<submission>", "exec"), namespace)
+            if names:
+                namespace.update((name, Deferred(namespace, snippet, name)) for name in names)
+            else:
+                exec(compile(snippet, "<submission>", "exec"), namespace)
         except Exception:  # a broken import or decorator only loses what depends on it
             pass
     return namespace
+
+
+# The sandbox runs once per layer of exercises: most layers never touch these, which take seconds to import.
+HEAVY_PACKAGES = {"keras", "tensorflow", "matplotlib", "ipywidgets", "IPython", "grader", "pandas", "scipy",
+                  "sklearn", "seaborn", "PIL", "torch"}
+
+
+def heavy_import_names(snippet: str) -> list[str]:
+    """The names an import of a heavy package binds (none for any other snippet)."""
+    import ast
+    try:
+        node = ast.parse(snippet).body[0]
+    except (SyntaxError, IndexError):
+        return []
+    if isinstance(node, ast.Import) and all(a.name.split(".")[0] in HEAVY_PACKAGES for a in node.names):
+        return [alias.asname or alias.name.split(".")[0] for alias in node.names]
+    if (isinstance(node, ast.ImportFrom) and not node.level and node.module.split(".")[0] in HEAVY_PACKAGES
+            and all(alias.name != "*" for alias in node.names)):
+        return [alias.asname or alias.name for alias in node.names]
+    return []
+
+
+class Deferred:
+    """A name bound by an import that has not run yet: its first use runs the import, which rebinds the
+    real objects in the namespace, and is forwarded to them."""
+
+    def __init__(self, namespace: dict, snippet: str, name: str):
+        self._where = (namespace, snippet, name)
+
+    def _load(self):
+        namespace, snippet, name = self._where
+        if namespace.get(name) is self:
+            exec(compile(snippet, "<submission>", "exec"), namespace)
+        return namespace[name]
+
+    def __getattr__(self, attribute):
+        if attribute == "_where":
+            raise AttributeError(attribute)
+        return getattr(self._load(), attribute)
+
+    def __call__(self, *args, **kwargs):
+        return self._load()(*args, **kwargs)
+
+    def __instancecheck__(self, instance):
+        return isinstance(instance, self._load())
+
+    def __subclasscheck__(self, subclass):
+        return issubclass(subclass, self._load())
+
+    def __mro_entries__(self, bases):
+        return (self._load(),)
 
 
 # ---------------------------------------------------------------- plain-data encoding
@@ -108,7 +164,7 @@ def write_json(path: Path, data) -> None:
 
 def run(folder: Path, exercise_ids: list[str]) -> None:
     definitions = json.loads((folder / "definitions.json").read_text())
-    shared = load_definitions(definitions)
+    shared = load_definitions(definitions, defer_heavy_imports=True)
     exercises = json.loads((folder / "cases.json").read_text())
     with np.load(folder / "cases.npz", allow_pickle=False) as npz:
         inputs = {key: npz[key] for key in npz.files}
@@ -116,7 +172,8 @@ def run(folder: Path, exercise_ids: list[str]) -> None:
         exercise = exercises[exercise_id]
         (folder / PROGRESS_FILE).write_text(exercise_id)
         # reference functions defined after the student's own, so the student's functions call them
-        namespace = load_definitions(definitions + exercise["overrides"]) if exercise["overrides"] else shared
+        namespace = (load_definitions(definitions + exercise["overrides"], defer_heavy_imports=True)
+                     if exercise["overrides"] else shared)
         records, arrays = [], {}
         for number, (function_name, encoded_args) in enumerate(exercise["calls"]):
             record = call(namespace, function_name, decode(encoded_args, inputs))
