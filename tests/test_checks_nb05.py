@@ -14,6 +14,7 @@ from grader.exercises import nb05
 from grader.exercises.base import ModelExercise
 from grader.exercises.registry import get_exercise
 from grader.hidden import nb05 as hidden05
+from grader.hidden import with_expected
 
 NAME = "05_cnn_classifier.ipynb"
 ASSIGNMENT = "05_cnn_classifier"
@@ -308,9 +309,20 @@ def test_every_function_exercise_has_a_wrong_answer_test():
     assert {row[0] for row in WRONG_ANSWERS} == {e.id for e in function_exercises(ASSIGNMENT)}
 
 
+def hidden_diagnosis(exercise_id, function):
+    """What the judge finds wrong on the first hidden case ``function`` fails: computed, though a failed hidden
+    case never shows it (issue 16)."""
+    exercise = get_exercise(exercise_id)
+    for case in with_expected(exercise_id, hidden05.HIDDEN_CASES[exercise_id]()):
+        mistake = exercise.judge_case(case, function(*case.args))
+        if mistake is not None:
+            return mistake
+
+
 def test_overlapping_windows_are_explained_on_convolutions_alone(solution_namespace):
     result = graded_verdict("5.5", solution_namespace, hidden_only=True, receptive_field=field_adds_kernel_sides)
-    assert result.status == Status.WRONG and "se solapan" in result.message.es
+    assert result.status == Status.WRONG and "prueba oculta" in result.message.es
+    assert "se solapan" in hidden_diagnosis("5.5", field_adds_kernel_sides).es
 
 
 def test_hidden_cases_catch_a_fixed_number_of_classes(solution_namespace):
@@ -325,7 +337,8 @@ def test_hidden_cases_catch_a_fixed_number_of_classes(solution_namespace):
 def test_even_kernel_with_same_padding_is_caught_by_hidden_cases_too(solution_namespace):
     result = graded_verdict("5.2", solution_namespace, hidden_only=True,
                             predict_shapes_and_params=predict_same_grows_with_even_kernels)
-    assert result.status == Status.WRONG and "núcleos de lado par" in result.message.es
+    assert result.status == Status.WRONG and "prueba oculta" in result.message.es
+    assert "núcleos de lado par" in hidden_diagnosis("5.2", predict_same_grows_with_even_kernels).es
 
 
 def test_cost_check_names_the_exercise_to_fix_first(solution_namespace):
