@@ -171,7 +171,8 @@ class SubmissionResult:
     exercises: list[ExerciseResult] = field(default_factory=list)
     hash: str = ""
     key: str = ""
-    usage: dict = field(default_factory=dict)   # CPU seconds and peak memory of the jails and the judge
+    usage: dict = field(default_factory=dict)   # CPU seconds and peak memory of the jails and the judge,
+                                                # and exercise_cpu_seconds: {exercise id: CPU seconds}
 
     @property
     def status(self) -> str:
@@ -211,4 +212,5 @@ class SubmissionResult:
                    [Note.from_json(note) for note in data.get("problems", [])],
                    [ExerciseResult.from_json(e) for e in data["exercises"]],
                    str(data.get("hash", "")), str(data.get("key", "")),
-                   {str(k): float(v) for k, v in data.get("usage", {}).items()})
+                   {str(k): {str(i): float(x) for i, x in v.items()} if isinstance(v, dict) else float(v)
+                    for k, v in data.get("usage", {}).items()})

@@ -48,6 +48,7 @@ from grader.grading.files import (UnsafeFile, read_capped, read_regular_files, r
                                   write_files)
 from grader.grading.limits import MAX_EXECUTED_BYTES, MAX_FOLDER_BYTES, MAX_FOLDER_FILES, MAX_NOTEBOOK_BYTES, Limits
 from grader.grading.store import ResultStore, submission_key
+from grader.grading.submission import OUT_OF_TIME, submission_seconds
 from grader.i18n import Msg
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -235,15 +236,16 @@ def grade_one(work: Work, limits: Limits, isolated: bool = True,
         spec.write_text(json.dumps({"path": str(notebook), "student": work.student, "assignment": work.assignment,
                                     "limits": limits.to_json(), "folder": str(student_folder),
                                     "executed": str(executed) if keep_executed else None, "isolated": isolated}))
-        # a backstop only: the jails stop themselves at their own CPU limits and wall-clock backstops
-        budget = limits.wall_factor * (limits.notebook_seconds + limits.exercise_seconds * (len(exercises) + 1)) + 600
+        # a backstop only: the submission's jails stop at its own wall-clock budget; + the grading process's own work
+        budget = submission_seconds(limits, exercises) + 300
         try:
             completed = subprocess.run([sys.executable, "-m", "grader.grading.submission", str(spec), str(result)],
                                        capture_output=True, text=True, timeout=budget, stdin=subprocess.DEVNULL,
                                        preexec_fn=_die_with_parent)
             error = completed.stderr.strip().splitlines()[-1:] if completed.returncode else []
-        except subprocess.TimeoutExpired:
-            error = [f"grading took longer than {budget:.0f} s"]
+        except subprocess.TimeoutExpired:   # the submission's own budget ran out: its status, not a grader fault
+            return SubmissionResult.ungraded(work.student, work.assignment, "", Incident.TIMEOUT,
+                                             OUT_OF_TIME.format(seconds=budget), exercises), None
         if result.exists() and not error:
             graded = SubmissionResult.from_json(json.loads(result.read_text()))
             text = None

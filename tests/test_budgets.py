@@ -1,0 +1,53 @@
+"""Budgets per submission (issue 16, findings 6 and 7): clocks per exercise that re-runs do not reset, and a
+judge that evaluates student models in a jail under CPU and memory limits. What a submission spends of its
+own is its timeout, never a grader-error."""
+import json
+import math
+
+import nbformat
+import pytest
+
+from grader.core import Status
+from grader.exercises.base import FunctionExercise
+from grader.exercises.registry import exercises_for, get_exercise
+from grader.grading.limits import Limits
+from grader.grading.submission import judge_models
+from helpers import NB01, grade, needs_jail, sandbox_environment
+
+pytestmark = needs_jail
+
+
+@pytest.mark.slow
+def test_functions_that_sleep_are_stopped_by_their_own_clocks_and_cost_a_timeout(tmp_path):
+    # Every function of notebook 01 sleeps: no CPU, so only the per-exercise wall clocks stop them.
+    functions = [e for e in exercises_for(NB01) if isinstance(e, FunctionExercise)]
+    sleepers = "\n".join(f"def {name}(*args):\n    time.sleep(3600)\n" for e in functions for name in e.names)
+    book = nbformat.v4.new_notebook(metadata={"grader": {"assignment": NB01}})
+    book.cells = [nbformat.v4.new_code_cell("import time\n" + sleepers)]
+    (tmp_path / "entregas" / "sleeper").mkdir(parents=True)
+    nbformat.write(book, tmp_path / "entregas" / "sleeper" / f"{NB01}.ipynb")
+    grade(tmp_path / "entregas", "--out", tmp_path / "out", "--jobs", "1", "--cell-timeout", "5",
+          "--notebook-timeout", "20", "--exercise-timeout", "1")
+    result = json.loads((tmp_path / "out" / "results" / f"sleeper__{NB01}.json").read_text(encoding="utf-8"))
+    assert result["status"] == "timeout"
+    statuses = {e["id"]: e["status"] for e in result["exercises"]}
+    assert all(statuses[e.id] == Status.TIMEOUT.value for e in functions), statuses
+    # each exercise's clock stopped it: asleep, it used next to no CPU
+    assert set(result["usage"]["exercise_cpu_seconds"]) == {e.id for e in functions}
+    assert all(seconds < 1 for seconds in result["usage"]["exercise_cpu_seconds"].values())
+
+
+def test_a_model_cheap_to_build_but_slow_to_run_costs_its_exercise_within_its_cpu_limit(tmp_path):
+    import keras
+    from keras import layers
+    exercise = get_exercise("1.9")
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    keras.Sequential([keras.Input((2,)), layers.Dense(4, activation="relu"), layers.RepeatVector(10**6),
+                      layers.SimpleRNN(4), layers.Dense(1, activation="sigmoid")]).save(workdir / exercise.model_file)
+    limits = Limits(exercise_seconds=3)
+    verdicts, runs, cpu = judge_models([exercise, get_exercise("1.8")], workdir, tmp_path / "judge", limits,
+                                       sandbox_environment(tmp_path / "kit"), math.inf)
+    assert verdicts["1.9"].status == Status.TIMEOUT, verdicts["1.9"].message.es
+    assert verdicts["1.8"].status == Status.NOT_ATTEMPTED   # no file: said without a jail
+    assert limits.exercise_seconds < cpu["1.9"] < limits.exercise_seconds + 2 and len(runs) == 1
