@@ -15,6 +15,7 @@ Clocks are per exercise and per submission (ExerciseClock): a run's CPU and wall
 exercise the runner says it is working on, and a re-run after a crash or a limit, with the layer's
 remaining exercises, does not reset them. A sleeping function is stopped by its own wall limit.
 """
+import contextlib
 import dataclasses
 import glob
 import json
@@ -142,7 +143,8 @@ def run_in_turns(environment: jail.Environment, argv: list[str], work: Path, out
         for eid in pending:
             if (work / f"{eid}.json").exists():
                 for path in [*work.glob(f"{glob.escape(eid)}.*"), *work.glob(f"e{glob.escape(eid)}_c*")]:
-                    os.replace(path, outputs / path.name)
+                    with contextlib.suppress(OSError):   # whatever it is, it is read only as a regular file
+                        os.replace(path, outputs / path.name)
         pending = [eid for eid in pending if not (outputs / f"{eid}.json").exists()]
         if pending:  # the run died or hit a limit
             culprits = [clock.current] if clock.current in pending else list(pending)

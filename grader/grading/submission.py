@@ -93,7 +93,9 @@ def judge_models(exercises, workdir: Path, folder: Path, limits: Limits, where: 
                  deadline: float) -> tuple[dict[str, Verdict], list, dict[str, float]]:
     """Judge the saved models in a jail of their own; returns the verdicts, the jail's runs and the CPU
     seconds per exercise. Model files are size-checked, then copied: nothing else of ``workdir`` goes in."""
-    (folder / "outputs").mkdir(parents=True)
+    outputs = folder.with_name(folder.name + "-verdicts")   # out of the jail's reach
+    folder.mkdir(parents=True)
+    outputs.mkdir()
     verdicts = {}
     for exercise in exercises:
         for name in exercise.artifacts:
@@ -109,13 +111,13 @@ def judge_models(exercises, workdir: Path, folder: Path, limits: Limits, where: 
     pending = [e.id for e in exercises if e.id not in verdicts]
     clock = ExerciseClock(limits)
     stopped, runs = run_in_turns(where, [sys.executable, "-m", "grader.exercises.judging", where.home(folder)],
-                                 folder, folder / "outputs", pending, limits, clock, folder.parent / "judge.log",
+                                 folder, outputs, pending, limits, clock, folder.parent / "judge.log",
                                  deadline) if pending else ({}, [])
     for eid in pending:
         verdicts[eid] = (Verdict(Status.TIMEOUT, MODEL_TIMEOUT.format(seconds=limits.exercise_seconds))
                          if stopped.get(eid) in TIME_LIMITS else
                          Verdict(Status.CRASHED, MODEL_CRASHED.format(memory_mb=limits.memory_mb)) if eid in stopped
-                         else read_verdict(folder / "outputs" / f"{eid}.json"))
+                         else read_verdict(outputs / f"{eid}.json"))
     return verdicts, runs, clock.exercise_cpu()
 
 
