@@ -50,4 +50,4 @@ def test_a_model_cheap_to_build_but_slow_to_run_costs_its_exercise_within_its_cp
                                        sandbox_environment(tmp_path / "kit"), math.inf)
     assert verdicts["1.9"].status == Status.TIMEOUT, verdicts["1.9"].message.es
     assert verdicts["1.8"].status == Status.NOT_ATTEMPTED   # no file: said without a jail
-    assert limits.exercise_seconds < cpu["1.9"] < limits.exercise_seconds + 2 and len(runs) == 1
+    assert cpu["1.9"] < limits.exercise_seconds + 2 and len(runs) == 1   # its own clock stopped it
