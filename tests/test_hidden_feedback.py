@@ -50,26 +50,27 @@ def hard_coder(solution: dict, public_calls: int, on_hidden, names) -> dict:
     return {name: wrap(name) for name in names}
 
 
-@pytest.mark.parametrize("on_hidden", [raises_inputs, invents_a_type, returns_an_earlier_answer])
 @pytest.mark.parametrize("exercise", WITH_HIDDEN, ids=lambda e: e.id)
-def test_a_failed_hidden_case_says_which_function_failed_and_nothing_else(exercise, on_hidden):
+def test_a_failed_hidden_case_says_which_function_failed_and_nothing_else(exercise):
     cases = all_cases(exercise)
     solution = solution_namespace(exercise.assignment)
     public = sum(not case.hidden for case in cases)
     functions = {case.function for case in cases}
-    namespace = {**solution, **hard_coder(solution, public, on_hidden, functions)}
-    verdict = exercise.judge(exercise.run(namespace, cases))
-    if verdict.correct:   # an earlier answer that also answers the hidden case: nothing to show
-        return
-    assert verdict.hidden, verdict.message.es   # the public answers pass: only hidden cases fail
-    result = SubmissionResult("ana", exercise.assignment, "x.ipynb", exercises=[ExerciseResult.of(exercise, verdict)])
-    stored = result.to_json()["exercises"][0]
-    assert stored["reason"] == HIDDEN_FAILURE.es and stored["reason_en"] == HIDDEN_FAILURE.en
-    for text in (stored["es"], rows(result, "es")[0][3]):
-        assert TEMPLATE.fullmatch(text), text
-    assert "LEAK" not in json.dumps(result.to_json()) and "Leak" not in json.dumps(result.to_json())
-    if on_hidden is invents_a_type:
-        assert "(lanza Exception)" in stored["es"] and "(it raises Exception)" in stored["en"]
+    for on_hidden in (raises_inputs, invents_a_type, returns_an_earlier_answer):
+        namespace = {**solution, **hard_coder(solution, public, on_hidden, functions)}
+        verdict = exercise.judge(exercise.run(namespace, cases))
+        if verdict.correct:   # an earlier answer that also answers the hidden case: nothing to show
+            continue
+        assert verdict.hidden, verdict.message.es   # the public answers pass: only hidden cases fail
+        result = SubmissionResult("ana", exercise.assignment, "x.ipynb",
+                                  exercises=[ExerciseResult.of(exercise, verdict)])
+        stored = result.to_json()["exercises"][0]
+        assert stored["reason"] == HIDDEN_FAILURE.es and stored["reason_en"] == HIDDEN_FAILURE.en
+        for text in (stored["es"], rows(result, "es")[0][3]):
+            assert TEMPLATE.fullmatch(text), text
+        assert "LEAK" not in json.dumps(result.to_json()) and "Leak" not in json.dumps(result.to_json())
+        if on_hidden is invents_a_type:
+            assert "(lanza Exception)" in stored["es"] and "(it raises Exception)" in stored["en"]
 
 
 def test_public_cases_keep_their_diagnosis():
