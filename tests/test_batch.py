@@ -5,7 +5,8 @@ import os
 import nbformat
 
 from grader.core import Incident, SubmissionResult
-from grader.grading.batch import content_hash, discover
+from grader.grading.batch import content_hash
+from grader.grading.discovery import discover
 from grader.grading.store import ResultStore
 from grader.grading.limits import Limits
 from grader.i18n import Msg
