@@ -116,7 +116,7 @@ def test_removing_a_folder_works_at_any_depth_and_mode(tmp_path, deep):
 
 # ---------------------------------------------------------------- finding 9: discovery cannot be steered
 
-def test_grade_entregas_star_keeps_every_notebook_of_a_folder_with_its_student(tmp_path):
+def test_grade_entregas_star_keeps_every_notebook_of_a_folder_with_its_student(tmp_path, capsys):
     entregas = tmp_path / "entregas"
     write(entregas / "ana" / f"{NB01}.ipynb")
     write(entregas / "ana" / "bob" / f"{NB01}.ipynb")   # ana's copy for bob: ana's, never a bob row
@@ -128,7 +128,9 @@ def test_grade_entregas_star_keeps_every_notebook_of_a_folder_with_its_student(t
     assert by_root(*sorted(entregas.iterdir())) == [
         ("ana", f"ana/{NB01}.ipynb"), ("ana", f"ana/bob/{NB01}.ipynb"), ("bob", "bob/mi_practica.ipynb"),
         ("eva", f"eva/eva/{NB01}.ipynb"), ("eva", f"eva/zoe/{NB01}.ipynb")]
+    assert "eva is graded as one student (eva)" in capsys.readouterr().err   # the instructor is told
     assert [s for s, _ in by_root(entregas / "ana")] == ["ana", "ana"]   # one folder, holding a notebook
+    assert [s for s, _ in by_root(entregas / "ana", entregas / "ana")] == ["ana", "ana"]   # given twice: once
 
     # the documented layouts: a class folder of student folders, loose per-student files, files given directly
     write(tmp_path / "clase" / "ana" / "sub" / f"{NB01}.ipynb")

@@ -62,6 +62,7 @@ class Found:
 def find_submissions(paths: list[Path], known: list[str], too_deep: list[Path] | None = None) -> list[Found]:
     """Every .ipynb under the folders (and every file given directly), with its student (see the module's
     rule). Links and special files named .ipynb are listed, to be refused, never followed."""
+    paths = list({os.path.abspath(path): path for path in paths}.values())   # each path once
     folders = [path for path in paths if path.is_dir()]   # the instructor's paths: a link to a folder is followed
     parents = [Path(os.path.abspath(path)).parent for path in folders]
     found = []
@@ -71,17 +72,25 @@ def find_submissions(paths: list[Path], known: list[str], too_deep: list[Path] |
             continue
         with_siblings = parents.count(Path(os.path.abspath(path)).parent) > 1
         one_student = with_siblings or any(os.path.lexists(path / f"{name}.ipynb") for name in known)
-        owner = Path(os.path.abspath(path)).name
+        owner, subfolders = Path(os.path.abspath(path)).name, set()
         for folder, _, files in walk(path, too_deep=too_deep):
             relative = Path(folder).relative_to(path)
             for file in (Path(folder) / name for name in files if name.endswith(".ipynb")):
                 if one_student:
                     found.append(Found(file, owner, file.parent, str(file.relative_to(path))))
+                    subfolders.update(relative.parts[:1])
                 elif relative.parts:      # entregas/ana/…/x.ipynb → ana, at any depth
                     found.append(Found(file, relative.parts[0], file.parent,
                                        str(file.relative_to(path / relative.parts[0]))))
                 else:                     # entregas/ana_perez.ipynb → ana_perez; the folder is everyone's
                     found.append(Found(file, file.stem, None, file.name))
+        if len(subfolders) > 1:   # a class folder taken for one student would collapse into one row
+            why = ("other folders beside it were given too" if with_siblings
+                   else "it holds a notebook named after an assignment")
+            print(f"warning: {readable(str(path))[:200]} is graded as one student ({readable(owner)[:80]}), because "
+                  f"{why}: its notebooks in {len(subfolders)} subfolders count as that student's. If it is a class "
+                  f"folder, grade it on its own, with no notebook named after an assignment directly in it.",
+                  file=sys.stderr)
     return found
 
 
