@@ -1,7 +1,8 @@
 """No submission can abort the batch, and none can steer discovery (issue 16, findings 8 to 10).
 
-Discovery runs without grading; one end-to-end `grade` run grades two tiny notebooks beside a folder 1,500
-levels deep and a Latin-1 file name; one run kills a grading process mid-way and checks nothing is left.
+Discovery runs without grading; one end-to-end `grade` run grades three tiny notebooks (one named in Latin-1,
+one whose code nests 1,500 folders in its work folder) beside a folder 1,500 levels deep; one run kills a
+grading process mid-way and checks nothing is left.
 """
 import json
 import os
@@ -26,6 +27,7 @@ from helpers import NB01, ROOT, needs_jail, read_gradebook
 
 STEP = "import numpy as np\ndef step(z):\n    return np.where(np.asarray(z) >= 0, 1.0, 0.0)"
 LATIN1_NAME = "José".encode("latin-1")   # b"Jos\xe9": what an old zip tool writes; not valid UTF-8
+NESTS = "import os\nfor _ in range(1500):\n    os.mkdir('a')\n    os.chdir('a')"   # student code, in its work folder
 
 
 def tiny(*sources, assignment=NB01):
@@ -216,13 +218,14 @@ def test_a_deep_folder_and_a_latin1_name_beside_honest_students_who_get_their_gr
     deep(entregas / "ana" / "datos")
     deep(entregas / "hondo")
     latin1_notebook(entregas)
+    write(entregas / "nidos" / f"{NB01}.ipynb", tiny(STEP, NESTS))
     run = subprocess.run([sys.executable, "-m", "grader", "grade", str(entregas), "--out", str(tmp_path / "out"),
                           "--notebook-timeout", "60", "--cell-timeout", "30", "--exercise-timeout", "10"],
                          capture_output=True, text=True, cwd=ROOT, stdin=subprocess.DEVNULL, timeout=900)
     assert run.returncode == 0, run.stderr[-3000:]
     book = read_gradebook(tmp_path / "out")
-    assert set(book) == {("ana", NB01), ("José", NB01)}
-    for student in ("ana", "José"):
+    assert set(book) == {("ana", NB01), ("José", NB01), ("nidos", NB01)}
+    for student in ("ana", "José", "nidos"):
         assert book[(student, NB01)]["status"] == "graded" and book[(student, NB01)]["1.1"] == "1", book[(student, NB01)]
     assert "not searched" in run.stderr
 

@@ -125,6 +125,16 @@ def remove_tree(path: Path) -> None:
         os.rmdir(path)
 
 
+@contextlib.contextmanager
+def temporary_folder(prefix: str):
+    """tempfile.TemporaryDirectory, removed with remove_tree: whatever student code left in it, however deep."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield folder
+    finally:
+        remove_tree(folder)
+
+
 def regular_file_size(path: Path) -> int:
     """The size of a regular file, without following a link; UnsafeFile for anything else."""
     info = os.lstat(path)

@@ -19,7 +19,6 @@ import os
 import resource
 import shutil
 import sys
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -32,7 +31,8 @@ from grader.exercises.base import FunctionExercise
 from grader.exercises.registry import exercises_for
 from grader.grading import jail
 from grader.grading.extract import extract_definitions
-from grader.grading.files import UnsafeFile, check_archive, copy_regular_files, read_capped, write_atomically
+from grader.grading.files import (UnsafeFile, check_archive, copy_regular_files, read_capped, temporary_folder,
+                                  write_atomically)
 from grader.grading.kernel import execute_notebook
 from grader.grading.limits import (MAX_ARTIFACT_BYTES, MAX_FOLDER_BYTES, MAX_FOLDER_FILES, MAX_NOTEBOOK_BYTES,
                                    Limits)
@@ -77,8 +77,7 @@ def grade_submission(path: Path, student: str, assignment: str, limits: Limits, 
     notebook. With ``executed``, also save the notebook as the kernel ran it (for instructors)."""
     notebook = nbformat.reads(read_capped(path, MAX_NOTEBOOK_BYTES).decode("utf-8"), as_version=4)
     exercises = exercises_for(assignment)
-    with tempfile.TemporaryDirectory(prefix="grade-") as temporary:
-        temporary = Path(temporary)
+    with temporary_folder(prefix="grade-") as temporary:   # whatever student code nested in it, however deep
         workdir, sandbox = temporary / "work", temporary / "sandbox"
         workdir.mkdir()
         sandbox.mkdir()
