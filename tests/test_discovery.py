@@ -138,7 +138,9 @@ def test_grade_entregas_star_keeps_every_notebook_of_a_folder_with_its_student(t
     write(tmp_path / "clase" / "ana" / "sub" / f"{NB01}.ipynb")
     write(tmp_path / "clase" / "ana_perez.ipynb")
     write(tmp_path / "clase" / "ben" / f"{NB01}.ipynb")
-    assert sorted(s.student for s in discover([tmp_path / "clase"])) == ["ana", "ana_perez", "ben"]
+    write(tmp_path / "clase" / "ben" / ".ipynb_checkpoints" / f"{NB01}-checkpoint.ipynb")   # Jupyter's: never read
+    assert sorted((s.student, s.notes) for s in discover([tmp_path / "clase"])) == [
+        ("ana", []), ("ana_perez", []), ("ben", [])]
     assert [s.student for s in discover([tmp_path / "clase" / "ana_perez.ipynb",
                                          tmp_path / "clase" / "ben" / f"{NB01}.ipynb"])] == ["ana_perez", "ben"]
 

@@ -73,7 +73,8 @@ def find_submissions(paths: list[Path], known: list[str], too_deep: list[Path] |
         with_siblings = parents.count(Path(os.path.abspath(path)).parent) > 1
         one_student = with_siblings or any(os.path.lexists(path / f"{name}.ipynb") for name in known)
         owner, subfolders = Path(os.path.abspath(path)).name, set()
-        for folder, _, files in walk(path, too_deep=too_deep):
+        for folder, directories, files in walk(path, too_deep=too_deep):
+            directories[:] = [name for name in directories if name != ".ipynb_checkpoints"]   # Jupyter's copies
             relative = Path(folder).relative_to(path)
             for file in (Path(folder) / name for name in files if name.endswith(".ipynb")):
                 if one_student:
