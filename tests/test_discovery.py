@@ -228,7 +228,8 @@ def test_a_deep_folder_and_a_latin1_name_beside_honest_students_who_get_their_gr
     book = read_gradebook(tmp_path / "out")
     assert set(book) == {("ana", NB01), ("José", NB01), ("nidos", NB01)}
     for student in ("ana", "José", "nidos"):
-        assert book[(student, NB01)]["status"] == "graded" and book[(student, NB01)]["1.1"] == "1", book[(student, NB01)]
+        row = book[(student, NB01)]
+        assert row["status"] == "graded" and row["1.1"] == "1", row
     assert "not searched" in run.stderr
 
 
