@@ -46,6 +46,9 @@ def parser() -> argparse.ArgumentParser:
                            help=f"grade on the running Dask cluster of this scheduler instead (default: "
                                 f"${SCHEDULER_ENV} if set); --jobs is then ignored")
     grade_cmd.add_argument("--force", action="store_true", help="regrade submissions already graded")
+    grade_cmd.add_argument("--max-notebooks", type=int, default=1, metavar="N",
+                           help="notebooks graded per student and assignment: the N newest; the row names the "
+                                "others (default 1)")
     grade_cmd.add_argument("--keep-executed", action="store_true",
                            help="also keep each notebook as the grader ran it, in OUTDIR/executed/")
     grade_cmd.add_argument("--format", default="",
@@ -132,6 +135,8 @@ def grade_command(main_parser, args) -> int:
         main_parser.error(f"no such file or folder: {', '.join(missing)}")
     if args.jobs < 1:
         main_parser.error("--jobs must be at least 1")
+    if args.max_notebooks < 1:
+        main_parser.error("--max-notebooks must be at least 1")
     formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
     if args.roster or args.moodle_max is not None:
         formats = tuple(dict.fromkeys((*formats, "moodle")))
@@ -174,7 +179,7 @@ def grade_command(main_parser, args) -> int:
     try:
         results = grade_batch(args.paths, args.out, jobs=args.jobs, force=args.force, limits=limits,
                               keep_executed=args.keep_executed, isolated=isolated, on_result=on_result,
-                              scheduler=args.scheduler)
+                              scheduler=args.scheduler, max_notebooks=args.max_notebooks)
     except SchedulerUnreachable as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -48,6 +48,7 @@ class Incident(str, Enum):
     RESOURCE_LIMIT = "resource-limit"  # too many processes, or too much disk
     TIMEOUT = "timeout"
     SYNTAX_ERROR = "syntax-error"
+    EXTRA_NOTEBOOKS = "extra-notebooks"   # more notebooks of one assignment than --max-notebooks: the newest count
 
     @property
     def severity(self) -> int:
@@ -69,6 +70,8 @@ ROW_LABELS = {
                                  "graded; the process or disk limit was exceeded"),
     Incident.TIMEOUT: Msg("calificado; hubo límites de tiempo superados", "graded; some time limits were exceeded"),
     Incident.SYNTAX_ERROR: Msg("calificado; hay celdas con errores de sintaxis", "graded; some cells have syntax errors"),
+    Incident.EXTRA_NOTEBOOKS: Msg("calificado; había más cuadernos de esta práctica: cuenta el más reciente",
+                                  "graded; there were more notebooks of this assignment: the newest counts"),
 }
 
 

@@ -5,7 +5,8 @@ import os
 import nbformat
 
 from grader.core import Incident, SubmissionResult
-from grader.grading.batch import content_hash, discover
+from grader.grading.batch import content_hash
+from grader.grading.discovery import discover
 from grader.grading.store import ResultStore
 from grader.grading.limits import Limits
 from grader.i18n import Msg
@@ -20,15 +21,21 @@ def write(path, notebook=None):
 
 def test_students_and_assignments_come_from_folders_metadata_and_file_names(tmp_path):
     write(tmp_path / "entregas" / "ana" / f"{NB01}.ipynb")
-    write(tmp_path / "entregas" / "ana" / "sub" / "renamed.ipynb")          # metadata names the assignment
+    renamed = write(tmp_path / "entregas" / "ana" / "sub" / "renamed.ipynb")   # metadata names the assignment
+    os.utime(renamed, ns=(0, 0))   # the older of ana's two: the newest counts, the row names the other
     write(tmp_path / "entregas" / "ben.ipynb")
     (tmp_path / "entregas" / "eva.ipynb").write_text("{broken")
     unknown = nbformat.v4.new_notebook()
     write(tmp_path / "entregas" / "zoe.ipynb", unknown)
-    found = {(s.student, s.assignment, s.key, s.incident) for s in discover([tmp_path / "entregas"])}
-    assert found == {("ana", NB01, f"ana__{NB01}", None), ("ana", NB01, f"ana__{NB01}__2", None),
-                     ("ben", NB01, f"ben__{NB01}", None), ("eva", None, "eva__eva", Incident.INVALID_NOTEBOOK),
+    submissions = discover([tmp_path / "entregas"])
+    found = {(s.student, s.assignment, s.key, s.incident) for s in submissions}
+    assert found == {("ana", NB01, f"ana__{NB01}", None), ("ben", NB01, f"ben__{NB01}", None),
+                     ("eva", None, "eva__eva", Incident.INVALID_NOTEBOOK),
                      ("zoe", None, "zoe__zoe", Incident.UNKNOWN_ASSIGNMENT)}
+    ana = next(s for s in submissions if s.student == "ana")
+    assert ana.path.name == f"{NB01}.ipynb" and [n.incident for n in ana.notes] == [Incident.EXTRA_NOTEBOOKS]
+    assert "sub/renamed.ipynb" in ana.notes[0].message.es
+    assert len(discover([tmp_path / "entregas"], max_notebooks=2)) == 5
 
 
 def test_a_folder_of_one_students_notebooks_is_that_student(tmp_path):

@@ -15,7 +15,8 @@ import psutil
 import pytest
 
 from grader.grading import batch
-from grader.grading.batch import Submission, WorkerUnfit, check_worker, grader_fingerprint, pack
+from grader.grading.batch import WorkerUnfit, check_worker, grader_fingerprint, pack
+from grader.grading.discovery import Submission
 from grader.grading.store import ResultStore
 from helpers import NB01, ROOT, SOLUTIONS, grade, needs_jail, read, read_gradebook, with_cell_after
 

@@ -35,19 +35,20 @@ from typing import Callable
 
 import dask
 import distributed
-import nbformat
+import psutil
 from rich.console import Console
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn)
 from rich.text import Text
 
-from grader.core import Incident, SubmissionResult
+from grader.core import Incident, Note, SubmissionResult
 from grader.data import DATASETS_ENV, dataset_places, missing_datasets
-from grader.exercises.registry import assignments, datasets_for, exercises_for
+from grader.exercises.registry import datasets_for, exercises_for
 from grader.grading import jail
-from grader.grading.files import (UnsafeFile, read_capped, read_regular_files, regular_file_size, write_atomically,
-                                  write_files)
+from grader.grading.discovery import UNSAFE_FILE, Submission, discover
+from grader.grading.files import (UnsafeFile, read_capped, read_regular_files, readable, remove_tree,
+                                  write_atomically, write_files)
 from grader.grading.limits import MAX_EXECUTED_BYTES, MAX_FOLDER_BYTES, MAX_FOLDER_FILES, MAX_NOTEBOOK_BYTES, Limits
-from grader.grading.store import ResultStore, submission_key
+from grader.grading.store import ResultStore
 from grader.grading.submission import OUT_OF_TIME, submission_seconds
 from grader.i18n import Msg
 
@@ -55,12 +56,6 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1]
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 ALLOWED_FAILURES = 2        # a task whose worker dies is retried on 2 more workers, then it is KilledWorker
 MAX_REROUTES = 20           # resubmissions after "this worker cannot grade this": ends even if workers come and go
-UNSAFE_FILE = Msg("no se leyó: es un enlace simbólico o un archivo especial ({error})",
-                  "not read: it is a symbolic link or a special file ({error})")
-TOO_LARGE = Msg("no se leyó: ocupa más de {limit} MB", "not read: it is larger than {limit} MB")
-INVALID_NOTEBOOK = Msg("el archivo no es un cuaderno válido ({error})", "the file is not a valid notebook ({error})")
-UNKNOWN_ASSIGNMENT = Msg("ni los metadatos del cuaderno ni el nombre del archivo nombran una práctica conocida",
-                         "neither the notebook metadata nor the file name name a known assignment")
 GRADER_FAILED = Msg("el corrector falló con esta entrega: {error}", "the grader failed on this submission: {error}")
 WORKER_DIED = Msg("el proceso de corrección (worker de Dask) que calificaba esta entrega murió {times} veces, una por "
                   "intento, así que no se calificó; no es una nota: quien imparte el curso debe revisarla",
@@ -69,87 +64,7 @@ WORKER_DIED = Msg("el proceso de corrección (worker de Dask) que calificaba est
 NO_WORKER = Msg("ningún proceso de corrección (worker de Dask) del clúster puede calificar esta entrega: {problems}",
                 "no worker in the cluster can grade this submission: {problems}")
 FOLDER_SKIP = ("*.ipynb", "*.keras", ".ipynb_checkpoints", "__pycache__")   # no notebooks or models the run did not produce
-
-
-@dataclass
-class Submission:
-    path: Path
-    student: str
-    assignment: str | None
-    key: str
-    incident: Incident | None = None   # why it cannot be graded at all
-    reason: Msg | None = None
-    folder: Path | None = None         # the student's own folder, whose data files the notebook may read
-
-
-# ---------------------------------------------------------------- discovery
-
-def find_submissions(paths: list[Path]) -> list[tuple[Path, Path]]:
-    """(file, root it was found under) for every .ipynb under folders, and every file given directly.
-    Links inside the folders are listed (to be refused), never followed."""
-    found = []
-    for root in paths:
-        if not root.is_dir():
-            found.append((root, root.parent))
-            continue
-        for folder, directories, files in os.walk(root, followlinks=False):
-            directories[:] = sorted(d for d in directories if d != ".ipynb_checkpoints")
-            found += [(Path(folder) / name, root) for name in sorted(files) if name.endswith(".ipynb")]
-            found += [(Path(folder) / name, root) for name in directories
-                      if name.endswith(".ipynb") and os.path.islink(Path(folder) / name)]
-    return found
-
-
-def read_notebook(file: Path):
-    """The notebook in ``file``, or (incident, reason): links, special and oversized files are not read."""
-    try:
-        size = regular_file_size(file)
-    except (UnsafeFile, OSError) as error:
-        return Incident.UNSAFE_FILE, UNSAFE_FILE.format(error=type(error).__name__)
-    if size > MAX_NOTEBOOK_BYTES:
-        return Incident.TOO_LARGE, TOO_LARGE.format(limit=MAX_NOTEBOOK_BYTES // 2**20)
-    try:
-        notebook = nbformat.reads(read_capped(file, MAX_NOTEBOOK_BYTES).decode("utf-8"), as_version=4)
-        nbformat.validate(notebook)
-        return notebook
-    except Exception as error:  # empty, truncated, not JSON, not a notebook...
-        first_line = str(error).splitlines()[0][:160] if str(error) else ""
-        return Incident.INVALID_NOTEBOOK, INVALID_NOTEBOOK.format(error=f"{type(error).__name__}: {first_line}")
-
-
-def identify(file: Path, root: Path, known: list[str]) -> Submission:
-    incident, reason, assignment = None, None, None
-    notebook = read_notebook(file)
-    if isinstance(notebook, tuple):
-        incident, reason = notebook
-    else:
-        assignment = notebook.metadata.get("grader", {}).get("assignment")
-    if assignment not in known:
-        assignment = file.stem if file.stem in known else None
-        if assignment is None and incident is None:
-            incident, reason = Incident.UNKNOWN_ASSIGNMENT, UNKNOWN_ASSIGNMENT
-    relative = file.relative_to(root) if file.is_relative_to(root) else Path(file.name)
-    folder = file.parent
-    if len(relative.parts) > 1:
-        student = relative.parts[0]         # entregas/ana_perez/03_mlp_mnist.ipynb → ana_perez
-    elif file.stem in known:
-        student = file.parent.name or file.stem   # a folder of one student's notebooks
-    else:
-        student, folder = file.stem, None    # entregas/ana_perez.ipynb → ana_perez; the folder is everyone's
-    return Submission(file, student, assignment, submission_key(student, assignment or file.stem), incident, reason,
-                      folder)
-
-
-def discover(paths: list[Path]) -> list[Submission]:
-    """Every submission under ``paths``; two files for the same student and assignment keep both rows."""
-    known, submissions, seen = assignments(), [], {}
-    for file, root in find_submissions(paths):
-        submission = identify(file, root, known)
-        seen[submission.key] = seen.get(submission.key, 0) + 1
-        if seen[submission.key] > 1:
-            submission.key += f"__{seen[submission.key]}"
-        submissions.append(submission)
-    return submissions
+TASK_PREFIX = "grader-task-"   # grader-task-<pid of the process that owns it>-<random>, in the temporary folder
 
 
 @cache  # a worker checks it before every task: once per process
@@ -179,6 +94,7 @@ class Work:
     assignment: str
     notebook: bytes
     files: dict[str, bytes] = field(default_factory=dict)   # the student's folder: regular files, size-capped
+    notes: list[Note] = field(default_factory=list)         # discovery's notes for the row (other notebooks)
 
 
 class WorkerUnfit(RuntimeError):
@@ -221,13 +137,46 @@ def _die_with_parent():
     ctypes.CDLL(None).prctl(jail.PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+def remove_stale_task_folders(parent: Path | None = None) -> list[Path]:
+    """Remove the task folders (cases, references, students' files) of grading processes that were killed
+    before they could: only this user's, and only when the process named in the folder's name is gone."""
+    removed = []
+    for folder in Path(parent or tempfile.gettempdir()).glob(f"{TASK_PREFIX}*"):
+        owner = folder.name[len(TASK_PREFIX):].split("-")[0]
+        try:
+            mine = folder.lstat().st_uid == os.geteuid() and folder.is_dir() and not folder.is_symlink()
+        except OSError:
+            continue
+        if mine and owner.isdigit() and not psutil.pid_exists(int(owner)):
+            remove_tree(folder)
+            removed.append(folder)
+    return removed
+
+
+@cache  # once per worker process: its first task cleans up after workers killed before it
+def remove_stale_task_folders_once() -> None:
+    remove_stale_task_folders()
+
+
+@contextlib.contextmanager
+def task_folder():
+    """A private folder for one task, removed on every path. Its name carries this process's PID, so that
+    if this process is killed first, the next one to start removes it (remove_stale_task_folders)."""
+    remove_stale_task_folders_once()
+    folder = Path(tempfile.mkdtemp(prefix=f"{TASK_PREFIX}{os.getpid()}-"))
+    try:
+        yield folder
+    finally:
+        remove_tree(folder)
+
+
 def grade_one(work: Work, limits: Limits, isolated: bool = True,
               keep_executed: bool = False) -> tuple[SubmissionResult, str | None]:
     """Grade one submission in its own process; a failure of that process costs this row only.
-    Returns the result and, with ``keep_executed``, the notebook as the kernel ran it."""
+    Returns the result and, with ``keep_executed``, the notebook as the kernel ran it. The grading process
+    writes only in the task folder, its temporary files too (TMPDIR), so a killed one leaves nothing behind."""
     exercises = exercises_for(work.assignment)
-    with tempfile.TemporaryDirectory(prefix="grader-task-") as folder:
-        folder = Path(folder)
+    with task_folder() as folder:
         notebook, student_folder = folder / "notebook.ipynb", folder / "student"
         notebook.write_bytes(work.notebook)
         student_folder.mkdir()
@@ -236,25 +185,28 @@ def grade_one(work: Work, limits: Limits, isolated: bool = True,
         spec.write_text(json.dumps({"path": str(notebook), "student": work.student, "assignment": work.assignment,
                                     "limits": limits.to_json(), "folder": str(student_folder),
                                     "executed": str(executed) if keep_executed else None, "isolated": isolated}))
+        (folder / "tmp").mkdir()
         # a backstop only: the submission's jails stop at its own wall-clock budget; + the grading process's own work
         budget = submission_seconds(limits, exercises) + 300
         try:
             completed = subprocess.run([sys.executable, "-m", "grader.grading.submission", str(spec), str(result)],
                                        capture_output=True, text=True, timeout=budget, stdin=subprocess.DEVNULL,
-                                       preexec_fn=_die_with_parent)
+                                       preexec_fn=_die_with_parent, env={**os.environ, "TMPDIR": str(folder / "tmp")})
             error = completed.stderr.strip().splitlines()[-1:] if completed.returncode else []
         except subprocess.TimeoutExpired:   # the submission's own budget ran out: its status, not a grader fault
             return SubmissionResult.ungraded(work.student, work.assignment, "", Incident.TIMEOUT,
                                              OUT_OF_TIME.format(seconds=budget), exercises), None
         if result.exists() and not error:
             graded = SubmissionResult.from_json(json.loads(result.read_text()))
+            graded.notes += work.notes
             text = None
             if keep_executed and executed.is_file():  # a run that died leaves none
                 text = read_capped(executed, MAX_EXECUTED_BYTES).decode("utf-8")
             return graded, text
-    return SubmissionResult.ungraded(work.student, work.assignment, "", Incident.GRADER_ERROR,
-                                     GRADER_FAILED.format(error=error[0] if error else "unknown error"),
-                                     exercises), None
+    failed = SubmissionResult.ungraded(work.student, work.assignment, "", Incident.GRADER_ERROR,
+                                       GRADER_FAILED.format(error=error[0] if error else "unknown error"), exercises)
+    failed.notes += work.notes
+    return failed, None
 
 
 def grade_task(work: Work, limits: Limits, isolated: bool, keep_executed: bool,
@@ -273,7 +225,8 @@ def pack(submission: Submission) -> Work:
     if submission.folder is not None:
         files, _ = read_regular_files(submission.folder, MAX_FOLDER_BYTES, MAX_FOLDER_FILES,
                                       skip=shutil.ignore_patterns(*FOLDER_SKIP))
-    return Work(submission.student, submission.assignment, read_capped(submission.path, MAX_NOTEBOOK_BYTES), files)
+    return Work(submission.student, submission.assignment, read_capped(submission.path, MAX_NOTEBOOK_BYTES), files,
+                list(submission.notes))
 
 
 @contextlib.contextmanager
@@ -311,22 +264,24 @@ class Throughput(ProgressColumn):
 
 
 def ungraded(submission: Submission, incident: Incident, reason: Msg) -> SubmissionResult:
-    return SubmissionResult.ungraded(submission.student, submission.assignment or submission.path.stem,
-                                     str(submission.path), incident, reason,
-                                     exercises_for(submission.assignment) if submission.assignment else [])
+    result = SubmissionResult.ungraded(submission.student, submission.assignment or readable(submission.path.stem),
+                                       str(submission.path), incident, reason,
+                                       exercises_for(submission.assignment) if submission.assignment else [])
+    result.notes += submission.notes
+    return result
 
 
 def grade_batch(paths: list[Path], outdir: Path, jobs: int = 1, force: bool = False, limits: Limits | None = None,
                 keep_executed: bool = False, isolated: bool = True,
                 on_result: Callable[[SubmissionResult], None] = lambda result: None,
-                scheduler: str | None = None) -> list[SubmissionResult]:
+                scheduler: str | None = None, max_notebooks: int = 1) -> list[SubmissionResult]:
     """Grade what is not graded yet on Dask; ``on_result`` sees each new result once it is stored.
     With ``keep_executed``, OUTDIR/executed/<key>.ipynb keeps each notebook as the kernel ran it."""
     limits = limits or Limits()
     if isolated:
         jail.remove_stale_cgroups()
     store = ResultStore(outdir)
-    submissions = discover(paths)
+    submissions = discover(paths, max_notebooks)
     fingerprint = grader_fingerprint()
     todo = []
     for submission in submissions:

@@ -9,18 +9,36 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
+import unicodedata
 from pathlib import Path
 
 from grader.core import Incident, SubmissionResult
-from grader.grading.files import UnsafeFile, read_capped, safe_name, write_atomically
+from grader.grading.files import SAFE_CHARACTERS, UnsafeFile, read_capped, readable, write_atomically
 
 KEY_FILE = ".grader-key"
 MAX_RESULT_BYTES = 4 * 2**20
+PLAIN = re.compile(r"[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*")   # no "__", no leading or trailing punctuation
+HASHED = re.compile(r".*-[0-9a-f]{12}")
 
 
-def submission_key(student: str, assignment: str) -> str:
-    return f"{safe_name(student)}__{safe_name(assignment)}"
+def submission_key(student: str, assignment: str, variant: str = "") -> str:
+    """``<student>__<assignment>`` when both are plain names (letters, digits and single ``._-`` between them)
+    and there is no ``variant``; otherwise a readable form of them plus a hash of all three, so two different
+    submissions never share a key (a plain key never ends like a hashed one)."""
+    plain = f"{student}__{assignment}"
+    if not variant and all(PLAIN.fullmatch(part) and len(part) <= 80 and not HASHED.fullmatch(part)
+                           for part in (student, assignment)):
+        return plain
+    identity = json.dumps([student, assignment, variant]).encode("utf-8", "surrogatepass")
+    return f"{_cleaned(student)}__{_cleaned(assignment)}-{hashlib.sha256(identity).hexdigest()[:12]}"
+
+
+def _cleaned(name: str) -> str:
+    """A readable, file-safe stand-in for ``name`` (accents dropped), never with two underscores in a row."""
+    ascii_name = unicodedata.normalize("NFKD", readable(name)).encode("ascii", "ignore").decode()
+    return re.sub(r"_+", "_", SAFE_CHARACTERS.sub("_", ascii_name)).strip("._-")[:60] or "_"
 
 
 class ResultStore:
@@ -43,7 +61,8 @@ class ResultStore:
 
     def mac(self, data: dict) -> str:
         payload = json.dumps({k: v for k, v in data.items() if k != "mac"}, sort_keys=True, ensure_ascii=False)
-        return hmac.new(self.key, payload.encode(), hashlib.sha256).hexdigest()
+        # surrogatepass: a path read with surrogate escapes (a name that is not UTF-8) is signed as well
+        return hmac.new(self.key, payload.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
 
     def path(self, key: str) -> Path:
         return self.folder / f"{key}.json"
@@ -51,7 +70,12 @@ class ResultStore:
     def save(self, result: SubmissionResult) -> None:
         data = result.to_json()
         data["mac"] = self.mac(data)
-        write_atomically(self.path(result.key), json.dumps(data, ensure_ascii=False, indent=1))
+        text = json.dumps(data, ensure_ascii=False, indent=1)
+        try:
+            text.encode()
+        except UnicodeEncodeError:   # a path that is not UTF-8: kept, as \udcXX escapes that load back the same
+            text = json.dumps(data, indent=1)
+        write_atomically(self.path(result.key), text)
 
     def load(self, path: Path) -> SubmissionResult | None:
         """The result in ``path`` if this grader wrote it; None for anything else."""

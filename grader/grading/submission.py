@@ -26,7 +26,6 @@ import os
 import resource
 import shutil
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -40,7 +39,8 @@ from grader.exercises.base import FunctionExercise
 from grader.exercises.registry import exercises_for
 from grader.grading import jail
 from grader.grading.extract import extract_definitions
-from grader.grading.files import UnsafeFile, check_archive, copy_regular_files, read_capped, write_atomically
+from grader.grading.files import (UnsafeFile, check_archive, copy_regular_files, read_capped, temporary_folder,
+                                  write_atomically)
 from grader.grading.kernel import execute_notebook
 from grader.grading.limits import (MAX_ARTIFACT_BYTES, MAX_FOLDER_BYTES, MAX_FOLDER_FILES, MAX_NOTEBOOK_BYTES,
                                    Limits)
@@ -140,8 +140,7 @@ def grade_submission(path: Path, student: str, assignment: str, limits: Limits, 
     exercises = exercises_for(assignment)
     functions = [e for e in exercises if isinstance(e, FunctionExercise)]
     deadline = time.monotonic() + submission_seconds(limits, exercises)
-    with tempfile.TemporaryDirectory(prefix="grade-") as temporary:
-        temporary = Path(temporary)
+    with temporary_folder(prefix="grade-") as temporary:   # whatever student code nested in it, however deep
         workdir, sandbox = temporary / "work", temporary / "sandbox"
         workdir.mkdir()
         sandbox.mkdir()

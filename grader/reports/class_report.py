@@ -9,6 +9,7 @@ import html
 import io
 import re
 import statistics
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -89,6 +90,15 @@ T = {
     "students": Msg("Estudiantes afectados", "Students affected"),
     "messages": Msg("Qué pasó (ejemplos)", "What happened (examples)"),
     "more_students": Msg("y {count} más", "and {count} more"),
+    "twins": Msg("Nombres que solo se distinguen por la normalización Unicode",
+                 "Names that differ only by Unicode normalisation"),
+    "twins_note": Msg(
+        "Estos nombres se ven iguales pero se escriben con caracteres distintos (por ejemplo, «é» como un solo "
+        "carácter o como «e» más un acento, según el sistema que creó la carpeta). Se califican como estudiantes "
+        "distintos, cada uno en su fila: comprueba si son la misma persona.",
+        "These names look the same but are written with different characters (for example \"é\" as one "
+        "character, or as \"e\" plus an accent, depending on the system that made the folder). They are graded "
+        "as different students, each in their own row: check whether they are the same person."),
     "usage": Msg("Tiempo y memoria por entrega", "Time and memory per submission"),
     "usage_note": Msg(
         "CPU y memoria medidas en las jaulas de cada entrega. Compáralas con los límites con que calificaste "
@@ -349,6 +359,23 @@ def roster(check: dict, lang: str) -> str:
     return f"<p>{esc(intro)}</p><ul>{items}</ul>"
 
 
+def unicode_twins(results: list[SubmissionResult]) -> list[list[str]]:
+    """Groups of different student names that are equal once normalised (NFC "José" and NFD "José")."""
+    names = {}
+    for result in results:
+        names.setdefault(unicodedata.normalize("NFC", result.student), set()).add(result.student)
+    return [sorted(group) for _, group in sorted(names.items()) if len(group) > 1]
+
+
+def twins(results: list[SubmissionResult], lang: str) -> str:
+    groups = unicode_twins(results)
+    if not groups:
+        return ""
+    items = "".join("<li>" + " / ".join(f"{name(student)} (<code>{esc(ascii(student)[1:-1])}</code>)"
+                                         for student in group) + "</li>" for group in groups)
+    return f"<h3>{esc(texts(lang)['twins'])}</h3><p class='note'>{esc(texts(lang)['twins_note'])}</p><ul>{items}</ul>"
+
+
 def incidents(results: list[SubmissionResult], lang: str) -> str:
     t = texts(lang)
     grouped = {}
@@ -357,7 +384,7 @@ def incidents(results: list[SubmissionResult], lang: str) -> str:
             grouped.setdefault(note.incident, {}).setdefault(result.key or (result.student, result.assignment),
                                                              (result, note))
     if not grouped:
-        return f"<p>{esc(t['no_incidents'])}</p>"
+        return f"<p>{esc(t['no_incidents'])}</p>" + twins(results, lang)
     rows = []
     for incident in sorted(grouped, key=lambda incident: incident.severity):
         affected = sorted(grouped[incident].values(), key=lambda item: (item[0].student, item[0].assignment))
@@ -367,7 +394,8 @@ def incidents(results: list[SubmissionResult], lang: str) -> str:
         examples = list(dict.fromkeys(shown(note.message.text(lang)) for _, note in affected))[:3]
         rows.append([f"<code>{esc(incident.value)}</code><br>{esc(ROW_LABELS[incident].text(lang))}",
                      str(len(affected)), ", ".join(names), "<br>".join(esc(example) for example in examples)])
-    return table([esc(t[key]) for key in ("incident", "count", "students", "messages")], rows, {1})
+    header = [esc(t[key]) for key in ("incident", "count", "students", "messages")]
+    return table(header, rows, {1}) + twins(results, lang)
 
 
 def usage(results: list[SubmissionResult], lang: str) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.core import Incident, SubmissionResult
-from grader.grading.batch import read_notebook
+from grader.grading.discovery import read_notebook
 
 STUBS = Path(__file__).resolve().parents[2] / "notebooks"   # the student notebooks: their code is no one's
 NOISE = 25        # characters of normalised code in one fingerprint (copydetect's default noise threshold)
