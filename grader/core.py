@@ -172,6 +172,7 @@ class SubmissionResult:
     hash: str = ""
     key: str = ""
     usage: dict = field(default_factory=dict)   # CPU seconds and peak memory of the jails and the judge
+    predictions: dict = field(default_factory=dict)   # {question id: the letter predicted}; never graded
 
     @property
     def status(self) -> str:
@@ -203,7 +204,7 @@ class SubmissionResult:
         return {"student": self.student, "assignment": self.assignment, "path": self.path, "status": self.status,
                 "problems": [note.to_json() for note in self.notes],
                 "exercises": [e.to_json() for e in self.exercises], "hash": self.hash, "key": self.key,
-                "usage": self.usage}
+                "usage": self.usage, "predictions": self.predictions}
 
     @classmethod
     def from_json(cls, data: dict) -> "SubmissionResult":
@@ -211,4 +212,5 @@ class SubmissionResult:
                    [Note.from_json(note) for note in data.get("problems", [])],
                    [ExerciseResult.from_json(e) for e in data["exercises"]],
                    str(data.get("hash", "")), str(data.get("key", "")),
-                   {str(k): float(v) for k, v in data.get("usage", {}).items()})
+                   {str(k): float(v) for k, v in data.get("usage", {}).items()},
+                {str(k): str(v) for k, v in data.get("predictions", {}).items()})

@@ -38,6 +38,7 @@ from grader.grading.limits import (MAX_ARTIFACT_BYTES, MAX_FOLDER_BYTES, MAX_FOL
                                    Limits)
 from grader.grading.sandbox import run_function_exercises
 from grader.i18n import LANG_ENV, Msg
+from grader.notebook import predictions_in
 
 SYNTAX_ERROR = Msg("la celda {index} tiene un error de sintaxis: {text}", "cell {index} has a syntax error: {text}")
 FUNCTION_TIMEOUT = Msg("alguna función superó su límite de tiempo", "some function exceeded its time limit")
@@ -112,7 +113,7 @@ def grade_submission(path: Path, student: str, assignment: str, limits: Limits, 
              "sandbox_peak_mb": max((r.peak_memory_mb for r in sandbox_runs), default=0.0)}
     return SubmissionResult(student, assignment, str(path), notes,
                             [ExerciseResult.of(exercise, verdicts[exercise.id]) for exercise in exercises],
-                            usage=usage)
+                            usage=usage, predictions=predictions_in(notebook))  # predictions: never graded
 
 
 if __name__ == "__main__":
