@@ -1,7 +1,7 @@
 """Course kit: dataset loading, exercise checks, notebook build and grading.
 
-Students only need ``from grader import check, hint``.
+Students only need ``from grader import check, hint, predict``.
 """
-from grader.notebook import check, hint
+from grader.notebook import check, hint, predict
 
-__all__ = ["check", "hint"]
+__all__ = ["check", "hint", "predict"]

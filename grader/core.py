@@ -176,6 +176,7 @@ class SubmissionResult:
     key: str = ""
     usage: dict = field(default_factory=dict)   # CPU seconds and peak memory of the jails and the judge,
                                                 # and exercise_cpu_seconds: {exercise id: CPU seconds}
+    predictions: dict = field(default_factory=dict)   # {question id: the letter predicted}; never graded
 
     @property
     def status(self) -> str:
@@ -207,7 +208,7 @@ class SubmissionResult:
         return {"student": self.student, "assignment": self.assignment, "path": self.path, "status": self.status,
                 "problems": [note.to_json() for note in self.notes],
                 "exercises": [e.to_json() for e in self.exercises], "hash": self.hash, "key": self.key,
-                "usage": self.usage}
+                "usage": self.usage, "predictions": self.predictions}
 
     @classmethod
     def from_json(cls, data: dict) -> "SubmissionResult":
@@ -216,4 +217,5 @@ class SubmissionResult:
                    [ExerciseResult.from_json(e) for e in data["exercises"]],
                    str(data.get("hash", "")), str(data.get("key", "")),
                    {str(k): {str(i): float(x) for i, x in v.items()} if isinstance(v, dict) else float(v)
-                    for k, v in data.get("usage", {}).items()})
+                    for k, v in data.get("usage", {}).items()},
+                   {str(k): str(v) for k, v in data.get("predictions", {}).items()})

@@ -28,17 +28,42 @@ ERROR_TYPE_LIMIT = 40
 def call(namespace: dict, function_name: str, args: tuple) -> dict:
     """Run one case: {"value": ...} or {"error_type": ..., "error_text": ...}.
 
-    Array arguments are copied, so a function that modifies its inputs in place
-    cannot change what the judge sees.
+    The function gets copies of the array arguments, so modifying them in place cannot change what
+    the judge sees; comparing the copies with the originals afterwards tells that it did: the error
+    INPUT_MODIFIED, whose text names the argument.
     """
     function = namespace.get(function_name)
     if not callable(function):
         return {"error_type": "NameError", "error_text": function_name}
-    args = tuple(np.array(arg, copy=True) if isinstance(arg, np.ndarray) else arg for arg in args)
+    copies = tuple(np.array(arg, copy=True) if isinstance(arg, np.ndarray) else arg for arg in args)
     try:
-        return {"value": function(*args)}
+        value = function(*copies)
     except Exception as error:  # student code may raise anything
         return {"error_type": type(error).__name__[:ERROR_TYPE_LIMIT], "error_text": str(error)[:ERROR_TEXT_LIMIT]}
+    for position, (original, copy) in enumerate(zip(args, copies)):
+        if isinstance(original, np.ndarray) and not _same_array(original, copy):
+            return {"error_type": INPUT_MODIFIED, "error_text": _parameter_name(function, position)}
+    return {"value": value}
+
+
+INPUT_MODIFIED = "InputModified"
+
+
+def _same_array(original: np.ndarray, copy) -> bool:
+    try:
+        return (isinstance(copy, np.ndarray) and copy.shape == original.shape
+                and bool(np.array_equal(original, copy, equal_nan=original.dtype.kind in "fc")))
+    except Exception:  # an object that refuses comparison is not the same array
+        return False
+
+
+def _parameter_name(function, position: int) -> str:
+    """The name of the function's argument at ``position``, else its ordinal ("argumento 2")."""
+    try:
+        import inspect
+        return list(inspect.signature(function).parameters)[position][:ERROR_TEXT_LIMIT]
+    except Exception:
+        return f"#{position + 1}"
 
 
 def load_definitions(snippets: list[str], defer_heavy_imports: bool = False) -> dict:

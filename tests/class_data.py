@@ -74,8 +74,21 @@ INCIDENTS = [(Incident.TIMEOUT, Msg("la celda 14 superó su límite de 600 s de 
              (Incident.KERNEL_DIED, Msg("el kernel murió en la celda 9", "the kernel died in cell 9"))]
 
 
+# How a class tends to predict before seeing the answer: {question: {letter: weight}}; some never predict.
+PREDICTION_WEIGHTS = {"1.11": {"a": 3, "b": 7}, "1.12": {"a": 1, "b": 3, "c": 5, "d": 1}}
+
+
+def predictions(rng: random.Random) -> dict[str, str]:
+    made = {}
+    for question, weights in PREDICTION_WEIGHTS.items():
+        if rng.random() < 0.8:
+            made[question] = rng.choices(list(weights), list(weights.values()))[0]
+    return made
+
+
 def make_class(count: int = 30, seed: int = 12) -> list[SubmissionResult]:
     rng = random.Random(seed)
+    predicting = random.Random(seed + 1)  # its own stream: the verdicts stay as they were
     namespace = solution_namespace(NB01)
     results = []
     for index in range(count):
@@ -85,7 +98,7 @@ def make_class(count: int = 30, seed: int = 12) -> list[SubmissionResult]:
                  "sandbox_cpu_seconds": rng.uniform(2, 6), "sandbox_peak_mb": rng.uniform(150, 250),
                  "judge_peak_mb": rng.uniform(300, 400)}
         results.append(SubmissionResult(student, NB01, "", notes, verdicts(namespace, rng, rng.uniform(0.3, 1.0)),
-                                        key=f"{student}__{NB01}", usage=usage))
+                                        key=f"{student}__{NB01}", usage=usage, predictions=predictions(predicting)))
     return results
 
 

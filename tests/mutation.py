@@ -5,6 +5,11 @@ operator, a comparison, a constant, an axis, a dropped term or sign. It is *kill
 verdict (public and hidden cases, with the references' answers) is not "correct". A mutant that
 cannot be told apart from the solution by any input is *equivalent*; each notebook's test lists
 those by id, with the reason.
+
+A killed mutant that passes the public cases is a *secret gap*: the notebook shows ✅ and the grader
+takes the point. There must be none, apart from probes that must stay secret (each notebook's test
+lists them, with the reason). Besides the AST mutants, each notebook lists hand-written plausible
+mistakes (``HAND_WRITTEN``), judged the same way.
 """
 import ast
 import copy
@@ -80,6 +85,14 @@ def mutants_of(function_source: str) -> list[Mutant]:
     return [mutant for mutant in found if mutant.source != ast.unparse(tree)]
 
 
+def hand_written(assignment: str, function: str, old: str, new: str, what: str) -> Mutant:
+    """A plausible mistake written by hand: the solution's ``function`` with ``old`` replaced by ``new``."""
+    source = next(snippet for snippet in extract_definitions(read(SOLUTIONS, assignment))[0]
+                  if snippet.startswith(f"def {function}("))
+    assert source.count(old) == 1, (function, old)
+    return Mutant(f"{function}:hand:{what}", source.replace(old, new))
+
+
 def _parent_of(tree, child):
     for parent in ast.walk(tree):
         for field, value in ast.iter_fields(parent):
@@ -98,41 +111,79 @@ def _alarm(signum, frame):
     raise _TooSlow
 
 
-def killed(exercise_id: str, snippets: list[str], mutant: Mutant) -> bool:
+KILLED_IN_PUBLIC, KILLED_IN_HIDDEN_ONLY, SURVIVED = "public", "hidden only", "survived"
+
+
+def fate(exercise_id: str, snippets: list[str], mutant: Mutant) -> str:
+    """Where the mutant dies: in the public cases (the notebook's check), only in the hidden ones, or nowhere.
+    The cases run once; the public verdict judges the public outcomes alone, as the notebook's check does."""
     name = mutant.id.split(":")[0]
     mutated = [mutant.source if snippet.startswith(f"def {name}(") else snippet for snippet in snippets]
+    if not any(snippet.startswith(f"def {name}(") for snippet in snippets):
+        mutated = snippets + [mutant.source]  # a hand-written mutant of a function the solution lacks
     exercise = get_exercise(exercise_id)
     previous = signal.signal(signal.SIGALRM, _alarm)
     signal.alarm(SECONDS_PER_MUTANT)
     try:
-        verdict = exercise.judge(exercise.run(load_definitions(mutated), all_cases(exercise)))
+        outcomes = exercise.run(load_definitions(mutated), all_cases(exercise))
     except _TooSlow:
-        return True
+        return KILLED_IN_PUBLIC
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
-    return verdict.status != Status.CORRECT
+    if not exercise.judge([outcome for outcome in outcomes if not outcome.case.hidden]).correct:
+        return KILLED_IN_PUBLIC
+    return SURVIVED if exercise.judge(outcomes).status == Status.CORRECT else KILLED_IN_HIDDEN_ONLY
 
 
-def mutation_report(assignment: str, exercise_id: str, sample: int = 40, seed: int = 0) -> tuple[list, list]:
-    """(killed ids, surviving ids) for a fixed-seed sample of the mutants of an exercise's functions."""
+def killed(exercise_id: str, snippets: list[str], mutant: Mutant) -> bool:
+    return fate(exercise_id, snippets, mutant) != SURVIVED
+
+
+def mutation_report(assignment: str, exercise_id: str, sample: int = 40, seed: int = 0,
+                    hand_written: tuple[Mutant, ...] = ()) -> dict[str, list[str]]:
+    """{fate: mutant ids} for a fixed-seed sample of the mutants of an exercise's functions, plus the
+    hand-written ones."""
     snippets = extract_definitions(read(SOLUTIONS, assignment))[0]
     exercise = get_exercise(exercise_id)
     mutants = [mutant for snippet in snippets for name in exercise.names if snippet.startswith(f"def {name}(")
                for mutant in mutants_of(snippet)]
-    mutants = random.Random(seed).sample(mutants, min(sample, len(mutants)))
-    dead, alive = [], []
+    mutants = random.Random(seed).sample(mutants, min(sample, len(mutants))) + list(hand_written)
+    report = {KILLED_IN_PUBLIC: [], KILLED_IN_HIDDEN_ONLY: [], SURVIVED: []}
     for mutant in mutants:
-        (dead if killed(exercise_id, snippets, mutant) else alive).append(mutant.id)
-    return dead, alive
+        report[fate(exercise_id, snippets, mutant)].append(mutant.id)
+    return report
+
+
+@dataclass
+class NotebookMutation:
+    score: float                   # share of non-equivalent mutants killed (public or hidden cases)
+    survivors: list[str]           # non-equivalent mutants no case kills
+    secret_gaps: dict[str, list]   # per exercise: mutants that pass the public cases and fail the hidden ones
+
+
+def notebook_mutation(assignment: str, exercise_ids: list[str], equivalent: dict[str, str],
+                      hand_written: dict[str, tuple[Mutant, ...]] | None = None) -> NotebookMutation:
+    """The mutation run over a notebook's function exercises. ``equivalent`` maps a mutant id to why no
+    input can tell it from the solution; ``hand_written`` maps an exercise id to plausible mistakes."""
+    dead, alive, gaps = [], [], {}
+    for exercise_id in exercise_ids:
+        report = mutation_report(assignment, exercise_id, hand_written=(hand_written or {}).get(exercise_id, ()))
+        dead += [m for m in report[KILLED_IN_PUBLIC] + report[KILLED_IN_HIDDEN_ONLY] if m not in equivalent]
+        alive += [m for m in report[SURVIVED] if m not in equivalent]
+        gaps[exercise_id] = report[KILLED_IN_HIDDEN_ONLY]
+    return NotebookMutation(len(dead) / max(1, len(dead) + len(alive)), alive, gaps)
 
 
 def notebook_score(assignment: str, exercise_ids: list[str], equivalent: dict[str, str]) -> tuple[float, list]:
     """Share of non-equivalent sampled mutants killed across the notebook's function exercises, and the
-    survivors. ``equivalent`` maps a mutant id to why no input can tell it from the solution."""
-    dead, alive = [], []
-    for exercise_id in exercise_ids:
-        killed_ids, surviving_ids = mutation_report(assignment, exercise_id)
-        dead += [mutant for mutant in killed_ids if mutant not in equivalent]
-        alive += [mutant for mutant in surviving_ids if mutant not in equivalent]
-    return len(dead) / max(1, len(dead) + len(alive)), alive
+    survivors."""
+    result = notebook_mutation(assignment, exercise_ids, equivalent)
+    return result.score, result.survivors
+
+
+def unlisted_gaps(result: NotebookMutation, secret_probes: dict[str, str]) -> dict[str, list]:
+    """Per exercise, the secret gaps that are not a listed probe (``secret_probes``: mutant id → why it
+    must stay secret)."""
+    return {exercise_id: [m for m in gaps if m not in secret_probes]
+            for exercise_id, gaps in result.secret_gaps.items()}

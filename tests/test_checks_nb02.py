@@ -13,7 +13,7 @@ import pytest
 
 from helpers import (ROOT, SOLUTIONS, assert_wrong_answer, definitions_of, exec_notebook_cells, function_exercises,
                      graded_verdict, model_verdict, verdict, wrong_answer_ids)
-from mutation import notebook_score
+from mutation import hand_written, notebook_mutation, unlisted_gaps
 from grader.core import Case, Status
 from grader.data import FRUIT_CSV, load_fruit
 from grader.exercises import nb02
@@ -461,11 +461,28 @@ EQUIVALENT_MUTANTS = {
 }
 
 
+# Plausible mistakes written by hand, beyond the AST mutants (issue 17's independent mutation run).
+HAND_WRITTEN = {
+    "2.1": (
+        hand_written(ASSIGNMENT, "bce_loss", "y_prob = np.clip(y_prob, 1e-07, 1 - 1e-07)\n    return -np.mean("
+                     "y_true * np.log(y_prob) + (1 - y_true) * np.log(1 - y_prob))",
+                     "return -np.mean(y_true * np.log(y_prob + 1e-07) + (1 - y_true) * np.log(1 - y_prob + 1e-07))",
+                     "log-of-p-plus-epsilon"),
+    ),
+}
+
+# Mistakes that pass the public cases and fail the hidden ones on purpose (a probe that must stay secret), with why.
+SECRET_PROBES = {}
+
+
 @pytest.mark.slow
 def test_mutants_of_the_solutions_fail_the_checks():
-    score, survivors = notebook_score(ASSIGNMENT, [e.id for e in function_exercises(ASSIGNMENT)],
-                                      EQUIVALENT_MUTANTS)
-    assert score >= 0.98, survivors
+    # Killed by some case, and by a public one: a ✅ in the notebook is the grader's point.
+    result = notebook_mutation(ASSIGNMENT, [e.id for e in function_exercises(ASSIGNMENT)], EQUIVALENT_MUTANTS,
+                               HAND_WRITTEN)
+    assert result.score >= 0.98, result.survivors
+    assert not any(unlisted_gaps(result, SECRET_PROBES).values()), result.secret_gaps
+    assert not [m.id for ms in HAND_WRITTEN.values() for m in ms if m.id in result.survivors]
 
 
 # ---------------------------------------------------------------- Keras model
@@ -493,7 +510,33 @@ def test_model_check():
     result = model_verdict("2.6", untrained, save=False)
     assert result.status == Status.WRONG and "no está guardado" in result.message.es
 
-    # Weights set by hand near the optimum must pass: the check measures behaviour, not the recipe.
+    # Weights set by hand near the optimum, or copied from the NumPy neuron (w_numpy), are not training.
     by_hand = keras.Sequential([keras.Input((2,)), layers.Dense(1, activation="sigmoid")])
     by_hand.layers[-1].set_weights([np.array([[1.5], [6.0]]), np.array([-0.2])])
-    assert model_verdict("2.6", by_hand).status == Status.CORRECT
+    result = model_verdict("2.6", by_hand)
+    assert result.status == Status.WRONG and "ningún paso de entrenamiento" in result.message.es
+    X_train, y_train = nb02.fruit_splits()["train"]
+    w_numpy, b_numpy = hidden.train(X_train, y_train, 1.0, 200)[:2]  # the NumPy neuron of 2.3
+    copied = keras.Sequential([keras.Input((2,)), layers.Dense(1, activation="sigmoid")])
+    copied.compile(optimizer=keras.optimizers.SGD(learning_rate=1.0), loss="binary_crossentropy")
+    copied.layers[-1].set_weights([np.asarray(w_numpy).reshape(2, 1), np.array([b_numpy]).reshape(1)])
+    result = model_verdict("2.6", copied)
+    assert result.status == Status.WRONG and "ningún paso de entrenamiento" in result.message.es
+
+
+def test_the_solutions_recipe_passes_and_the_budget_is_applied():
+    import keras
+    from keras import layers
+    X_train, y_train = nb02.fruit_splits()["train"]
+
+    def trained(epochs, batch_size):  # the solution's 2.6 cell, with the epochs and batch size as given
+        keras.utils.set_random_seed(42)
+        model = keras.Sequential([keras.Input((2,)), layers.Dense(1, activation="sigmoid", kernel_initializer="zeros")])
+        model.compile(optimizer=keras.optimizers.SGD(learning_rate=1.0), loss="binary_crossentropy")
+        model.fit(X_train, y_train, epochs=epochs, batch_size=batch_size, verbose=0)
+        return model
+
+    assert model_verdict("2.6", trained(200, len(X_train))).status == Status.CORRECT
+    result = model_verdict("2.6", trained(101, 16))  # 101 epochs of 44 batches: 4444 updates
+    assert result.status == Status.WRONG and "4444 actualizaciones" in result.message.es
+    assert f"{nb02.KERAS_UPDATE_BUDGET} como mucho" in result.message.es

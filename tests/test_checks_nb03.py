@@ -6,7 +6,7 @@ import pytest
 
 from helpers import (SOLUTIONS, assert_wrong_answer, definitions_of, function_exercises, graded_verdict,
                      model_verdict, verdict, wrong_answer_ids)
-from mutation import notebook_score
+from mutation import hand_written, notebook_mutation, unlisted_gaps
 from grader.core import Status
 from grader.exercises.registry import get_exercise
 from grader.hidden import hidden_cases, with_expected
@@ -443,11 +443,25 @@ EQUIVALENT_MUTANTS = {
 }
 
 
+# Plausible mistakes written by hand, beyond the AST mutants (issue 17's independent mutation run).
+HAND_WRITTEN = {
+    "3.7": (
+        hand_written(ASSIGNMENT, "early_stopping_epochs", "best_epoch, waited = (1, 0)", "best_epoch, waited = (1, 1)", "patience-from-one"),
+    ),
+}
+
+# Mistakes that pass the public cases and fail the hidden ones on purpose (a probe that must stay secret), with why.
+SECRET_PROBES = {}
+
+
 @pytest.mark.slow
 def test_mutants_of_the_solutions_fail_the_checks():
-    score, survivors = notebook_score(ASSIGNMENT, [e.id for e in function_exercises(ASSIGNMENT)],
-                                      EQUIVALENT_MUTANTS)
-    assert score >= 0.98, survivors
+    # Killed by some case, and by a public one: a ✅ in the notebook is the grader's point.
+    result = notebook_mutation(ASSIGNMENT, [e.id for e in function_exercises(ASSIGNMENT)], EQUIVALENT_MUTANTS,
+                               HAND_WRITTEN)
+    assert result.score >= 0.98, result.survivors
+    assert not any(unlisted_gaps(result, SECRET_PROBES).values()), result.secret_gaps
+    assert not [m.id for ms in HAND_WRITTEN.values() for m in ms if m.id in result.survivors]
 
 
 # ---------------------------------------------------------------- Keras model

@@ -7,7 +7,7 @@ import pytest
 
 from helpers import (SOLUTIONS, assert_wrong_answer, definitions_of, function_exercises, graded_verdict,
                      model_verdict, verdict, wrong_answer_ids)
-from mutation import notebook_score
+from mutation import hand_written, notebook_mutation, unlisted_gaps
 from grader.compare import shift_images
 from grader.core import Status, Verdict
 from grader.exercises import nb05
@@ -378,11 +378,33 @@ def test_messages_switch_to_english(english, solution_namespace):
 EQUIVALENT_MUTANTS = {}
 
 
+# Plausible mistakes written by hand, beyond the AST mutants (issue 17's independent mutation run).
+HAND_WRITTEN = {
+    "5.2": (
+        hand_written(ASSIGNMENT, "predict_shapes_and_params", "(shape[0] - k + 1, shape[1] - k + 1)", "(shape[0] - k + 1, shape[0] - k + 1)",
+                     "square-valid-convolution"),
+        hand_written(ASSIGNMENT, "predict_shapes_and_params", "height, width = (shape[0], shape[1])", "height, width = (shape[1], shape[0])",
+                     "same-padding-swaps-sides"),
+        hand_written(ASSIGNMENT, "predict_shapes_and_params", "shape = (shape[0] // size, shape[1] // size, shape[2])",
+                     "shape = (shape[0] // size, shape[0] // size, shape[2])", "square-pooling"),
+    ),
+    "5.3": (
+        hand_written(ASSIGNMENT, "multiply_adds", "shape[0] * shape[1] * filters", "shape[0] * shape[0] * filters", "square-output-map"),
+    ),
+}
+
+# Mistakes that pass the public cases and fail the hidden ones on purpose (a probe that must stay secret), with why.
+SECRET_PROBES = {}
+
+
 @pytest.mark.slow
 def test_mutants_of_the_solutions_fail_the_checks():
-    score, survivors = notebook_score(ASSIGNMENT, [e.id for e in function_exercises(ASSIGNMENT)],
-                                      EQUIVALENT_MUTANTS)
-    assert score >= 0.98, survivors
+    # Killed by some case, and by a public one: a ✅ in the notebook is the grader's point.
+    result = notebook_mutation(ASSIGNMENT, [e.id for e in function_exercises(ASSIGNMENT)], EQUIVALENT_MUTANTS,
+                               HAND_WRITTEN)
+    assert result.score >= 0.98, result.survivors
+    assert not any(unlisted_gaps(result, SECRET_PROBES).values()), result.secret_gaps
+    assert not [m.id for ms in HAND_WRITTEN.values() for m in ms if m.id in result.survivors]
 
 
 # ---------------------------------------------------------------- model checks

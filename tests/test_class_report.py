@@ -262,3 +262,58 @@ def test_the_batch_writes_a_class_report_with_its_incidents(graded_batch):
             row = re.search(r"<code>" + re.escape(status) + r"</code>.*?</tr>", incidents, re.S)
             assert row and f"{student} (" in row.group(0), (student, status)
     assert "<th>notebooks</th>" not in section(page, "similar")   # the untouched student notebooks: no own code
+
+
+# ---------------------------------------------------------------- predictions
+
+def test_predictions_are_read_from_the_source_and_shown_per_question(capsys):
+    import json
+    from grader import notebook as student_calls
+    from helpers import read, replace_in_cell
+    # A small class: each student writes a letter into the student notebook's predict cells (or none).
+    class_choices = {"ana": ("b", "c"), "ben": ("b", "a"), "cy": ("a", None), "dan": (None, None)}
+    results = []
+    for student, (for_1_11, for_1_12) in class_choices.items():
+        notebook = read(NOTEBOOKS)
+        for question, choice in (("1.11", for_1_11), ("1.12", for_1_12)):
+            if choice:
+                replace_in_cell(notebook, f"predict-{question.replace('.', '-')}", f'predict("{question}")',
+                                f'predict("{question}", "{choice}")')
+        result = submission(student, [exercise(Status.CORRECT)])
+        result.predictions = student_calls.predictions_in(notebook)
+        results.append(SubmissionResult.from_json(json.loads(json.dumps(result.to_json()))))
+    assert [r.predictions for r in results] == [{"1.11": "b", "1.12": "c"}, {"1.11": "b", "1.12": "a"},
+                                                {"1.11": "a"}, {}]
+    assert all(r.score == 1 for r in results)  # the grade never depends on a prediction
+
+    part = html.unescape(section(class_report.page(results, "es"), "predictions"))
+    assert "67 % predijo «no: los pesos apenas se moverán» (3 de 4 entregas registraron una predicción)" in part
+    assert "50 % predijo «kernels a 1 y sesgos a 0»" in part or "50 % predijo «al azar»" in part
+    assert "5.3" not in part  # nobody predicted it
+    english = html.unescape(section(class_report.page(results, "en"), "predictions"))
+    assert "67 % predicted \"no: the weights will hardly move\"" in english
+
+
+def test_predict_reveals_the_explanation_only_once_a_prediction_is_recorded(capsys):
+    from grader.notebook import QUESTIONS, predict, predictions_in
+    explanation = QUESTIONS["1.12"].explanation.es
+    predict("1.12")
+    asked = capsys.readouterr().out
+    assert "¿Cuál de los tres arranques aprenderá XOR?" in asked and explanation not in asked
+    predict("1.12", "z")
+    assert "no es una de las opciones" in capsys.readouterr().out
+    predict("1.12", "C")
+    recorded = capsys.readouterr().out
+    assert "Predicción registrada para la pregunta 1.12: c) al azar" in recorded and explanation in recorded
+    # Only literal calls in the source count; the solutions and the student notebooks record none.
+    source = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        'choice = "a"\npredict("1.11", choice)\npredict("9.9", "a")\n# predict("1.12", "a")\npredict("5.3", "a")')])
+    assert predictions_in(source) == {"5.3": "a"}
+    for folder in (SOLUTIONS, NOTEBOOKS):
+        for assignment in ASSIGNMENTS:
+            assert student_predictions(folder, assignment) == {}
+
+
+def student_predictions(folder, assignment):
+    from grader.notebook import predictions_in
+    return predictions_in(nbformat.read(folder / f"{assignment}.ipynb", as_version=4))

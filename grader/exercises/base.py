@@ -24,7 +24,7 @@ from typing import Any, Callable
 from grader.core import Case, Outcome, Status, Verdict
 from grader.data import load_expected
 from grader.i18n import Msg
-from grader.runner import call
+from grader.runner import INPUT_MODIFIED, call
 
 CORRECT = Msg("Ejercicio {id}: ¡correcto!", "Exercise {id}: correct!")
 UNSAVED = Msg("`{name}` existe en el cuaderno, pero no está guardado en {file}: el corrector solo ve el archivo. "
@@ -46,6 +46,10 @@ DEPENDENCY_FIRST = {
 HIDDEN_FAILURE = Msg("{call} falla en una prueba oculta{error}: pruébala con otras entradas, incluidos casos límite",
                      "{call} fails a hidden test{error}: try it on other inputs, including edge cases")
 HIDDEN_ERROR = Msg(" (lanza {type})", " (it raises {type})")
+INPUT_CHANGED = Msg("modificaste la entrada `{argument}` en su sitio (con +=, -= o asignando a sus elementos): "
+                    "quien llama a la función pierde su array. Calcula y devuelve arrays nuevos",
+                    "you modified the input `{argument}` in place (with +=, -= or by assigning to its elements): "
+                    "the caller loses its array. Compute and return new arrays")
 # Errors students meet often, explained in words they understand: (exception type, words of its text, explanation).
 EXPLAINED_ERRORS = [
     ("ValueError", "truth value of an array", Msg(
@@ -177,6 +181,11 @@ class FunctionExercise(Exercise):
                     "(y no cambies su nombre).",
                     "Exercise {id}: function `{name}` not found. Run the cell that defines it "
                     "(and keep its name).").format(id=self.id, name=case.function))
+            if outcome.error_type == INPUT_MODIFIED:
+                if case.hidden:
+                    return self.hidden_failure(case)
+                mistake = INPUT_CHANGED.format(argument=outcome.error_text)
+                return self.wrong(Msg.same("{call}: {mistake}").format(call=case.describe(), mistake=mistake), mistake)
             if outcome.error_type is not None:
                 if case.hidden:
                     return self.hidden_failure(case, outcome.error_type)
@@ -207,17 +216,65 @@ class FunctionExercise(Exercise):
         return self.wrong(message, message, hidden=True)
 
 
+NOT_TRAINED = Msg("el archivo no registra ningún paso de entrenamiento (su optimizador no ha dado ninguno, o no "
+                  "tiene): el ejercicio pide entrenarlo, y unos pesos puestos o copiados a mano no cuentan. "
+                  "Compílalo, entrénalo con fit y guárdalo después, sin volver a compilar",
+                  "the file records no training step (its optimizer has taken none, or it has none): the exercise "
+                  "asks you to train it, and weights set or copied by hand do not count. Compile it, train it with "
+                  "fit and save it afterwards, without compiling again")
+OVER_BUDGET = Msg("se entrenó con {used} actualizaciones de los pesos y el presupuesto es de {budget} como mucho"
+                  "{advice}",
+                  "it was trained with {used} weight updates and the budget is at most {budget}{advice}")
+STALE_FILE = Msg("⚠️ El modelo `{name}` que tienes en memoria no es el guardado en {file} (sus pesos difieren): el "
+                 "corrector evalúa el archivo. Guarda el modelo y vuelve a comprobar.",
+                 "⚠️ The model `{name}` in memory is not the one saved as {file} (their weights differ): the grader "
+                 "judges the file. Save the model and check again.")
+
+
+def updates_used(model) -> int | None:
+    """The optimizer steps the saved model was trained with, or None if the file keeps no optimizer."""
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None or getattr(optimizer, "iterations", None) is None:
+        return None
+    import numpy as np
+    return int(np.asarray(optimizer.iterations))
+
+
+def same_weights(model, other) -> bool:
+    import numpy as np
+    try:
+        mine, theirs = model.get_weights(), other.get_weights()
+    except Exception:  # not a Keras model: nothing to compare
+        return True
+    return len(mine) == len(theirs) and all(
+        np.shape(a) == np.shape(b) and np.array_equal(a, b) for a, b in zip(mine, theirs))
+
+
 @dataclass(kw_only=True)
 class ModelExercise(Exercise):
-    """``names[0]`` is a trained Keras model saved as ``model_file``; ``judge_model(model)`` says what is wrong."""
+    """``names[0]`` is a Keras model, trained and saved as ``model_file``; ``judge_model(model)`` says what is
+    wrong with it. Every model exercise asks for training: the file must record at least one optimizer step,
+    and at most ``update_budget`` when the exercise states one (``budget_advice`` is added to that message)."""
     model_file: str
     judge_model: Callable[[Any], Msg | None]
+    update_budget: int | None = None
+    budget_advice: Msg = field(default_factory=lambda: Msg.same(""))
 
     def check(self, namespace: dict) -> Verdict:
         """The saved file in the notebook's folder, judged as the grader will judge it."""
-        if not (Path.cwd() / self.model_file).is_file() and namespace.get(self.names[0]) is not None:
+        in_memory = namespace.get(self.names[0])
+        if not (Path.cwd() / self.model_file).is_file() and in_memory is not None:
             return Verdict(Status.WRONG, UNSAVED.format(name=self.names[0], file=self.model_file))
-        return self.judge_file(Path.cwd())
+        return self.judge_file(Path.cwd(), in_memory)
+
+    def training_problem(self, model) -> Msg | None:
+        """What the file says about training: none at all, or more updates than the budget."""
+        used = updates_used(model)
+        if not used:
+            return NOT_TRAINED
+        if self.update_budget is not None and used > self.update_budget:
+            return OVER_BUDGET.format(used=used, budget=self.update_budget, advice=self.budget_advice)
+        return None
 
     def grade(self, workdir: Path, sandbox_verdicts: dict[str, Verdict]) -> Verdict:
         return self.judge_file(workdir)
@@ -233,7 +290,7 @@ class ModelExercise(Exercise):
                 "Exercise {id}: `{name}` does not exist yet. Build, train and save the model.").format(
                 id=self.id, name=self.names[0]))
         try:
-            mistake = self.judge_model(model)
+            mistake = self.judge_model(model) or self.training_problem(model)
         except Exception as error:
             mistake = Msg("no se pudo evaluar el modelo ({type}: {text})",
                           "the model could not be evaluated ({type}: {text})").format(
@@ -242,8 +299,9 @@ class ModelExercise(Exercise):
             return self.wrong(Msg.same("`{name}`: {mistake}").format(name=self.names[0], mistake=mistake), mistake)
         return self.correct()
 
-    def judge_file(self, folder: Path) -> Verdict:
-        """The verdict on the saved model file, loaded as the grader loads it (safe mode)."""
+    def judge_file(self, folder: Path, in_memory=None) -> Verdict:
+        """The verdict on the saved model file, loaded as the grader loads it (safe mode). With the model
+        ``in_memory`` (in the notebook), a second line warns when the file holds other weights."""
         path = folder / self.model_file
         if not path.is_file():
             return Verdict(Status.NOT_ATTEMPTED, Msg(
@@ -256,4 +314,9 @@ class ModelExercise(Exercise):
             return self.wrong(Msg("no se pudo cargar {file} en modo seguro ({type})",
                                   "{file} could not be loaded in safe mode ({type})").format(
                 file=self.model_file, type=type(error).__name__))
-        return self.judge_object(model)
+        verdict = self.judge_object(model)
+        if in_memory is not None and not same_weights(in_memory, model):
+            warning = STALE_FILE.format(name=self.names[0], file=self.model_file)
+            verdict = dataclasses.replace(verdict, message=Msg.same("{verdict}\n{warning}").format(
+                verdict=verdict.message, warning=warning))
+        return verdict

@@ -38,6 +38,9 @@ RECIPE_SPEC = [("conv", 32, 3, "valid"), ("pool", 2), ("conv", 64, 3, "valid"), 
                ("dense", 10)]
 COLOR_SPEC = [("conv", 8, 3, "same"), ("conv", 8, 4, "same"), ("pool", 2), ("conv", 12, 5, "valid"),
               ("pool", 3), ("flatten",), ("dense", 7)]
+# A taller than wide input: an answer that mixes up height and width fails in the notebook, not only when grading.
+NON_SQUARE_INPUT = (20, 12, 3)
+NON_SQUARE_SPEC = [("conv", 4, 3, "valid"), ("pool", 2), ("conv", 6, 3, "same"), ("flatten",), ("dense", 5)]
 # Convolution and pooling parts, for the receptive fields of 5.5.
 LENET_FEATURES = LENET_SPEC[:4]
 VGG_TWO_BLOCKS = [("conv", 8, 3, "same"), ("conv", 8, 3, "same"), ("pool", 2),
@@ -222,7 +225,8 @@ def _judge_build(case, value):
 def _predict_cases():
     return [Case("predict_shapes_and_params", (LENET_INPUT, LENET_SPEC)),
             Case("predict_shapes_and_params", ((28, 28, 1), RECIPE_SPEC)),
-            Case("predict_shapes_and_params", ((32, 32, 3), COLOR_SPEC))]
+            Case("predict_shapes_and_params", ((32, 32, 3), COLOR_SPEC)),
+            Case("predict_shapes_and_params", (NON_SQUARE_INPUT, NON_SQUARE_SPEC))]
 
 
 def _shape_reason(layer_spec, before, shape) -> Msg:
@@ -311,7 +315,8 @@ def _judge_predict(case, value):
 
 def _cost_cases():
     return [Case("multiply_adds", (LENET_INPUT, LENET_SPEC)),
-            Case("multiply_adds", ((32, 32, 3), COLOR_SPEC))]
+            Case("multiply_adds", ((32, 32, 3), COLOR_SPEC)),
+            Case("multiply_adds", (NON_SQUARE_INPUT, NON_SQUARE_SPEC))]
 
 
 def _cost_reason(layer_spec, channels, got, expected) -> Msg:
@@ -508,6 +513,11 @@ def _judge_vgg_model(model):
 # What grader.data must find on a grading machine for this notebook: its kernel and its judge read them.
 DATASETS = ("mnist", "fashion_mnist")
 
+# 5.4 and 5.6: 3 epochs of the 54 000 training images in Keras's default batches of 32 (1688 per epoch).
+CNN_UPDATE_BUDGET = 3 * 1688
+CNN_BUDGET_ADVICE = Msg(" (las de 3 épocas con lotes de 32, el tamaño por defecto; con lotes mayores caben más épocas)",
+                        " (those of 3 epochs with batches of 32, the default size; larger batches allow more epochs)")
+
 EXERCISES = [
     FunctionExercise("5.1", ASSIGNMENT, Msg("Construir LeNet-5", "Build LeNet-5"), ("build_lenet5",), (
         Msg("Cada fila de la tabla de LeNet-5 es una capa de Keras. Los canales de un mapa de características son "
@@ -578,6 +588,7 @@ EXERCISES = [
             "Smaller batches give more updates per epoch and, in such a small network, cost about the same per "
             "image. If the validation accuracy does not improve in the last epoch, the final rate is too high.")),
         model_file="lenet5_mnist.keras", judge_model=_judge_lenet_model, dataset="mnist",
+        update_budget=CNN_UPDATE_BUDGET, budget_advice=CNN_BUDGET_ADVICE,
         honest_ratio=2.5, flag_ratio=3.5),
     FunctionExercise("5.5", ASSIGNMENT, Msg("Predecir el campo receptivo", "Predict the receptive field"),
                      ("receptive_field",), (
@@ -614,5 +625,6 @@ EXERCISES = [
             "the network does not get to overfit: if validation accuracy is above training accuracy, strong "
             "regularisation only slows it down. Filters in the last block, on small maps, are cheap.")),
         model_file="vgg_fashion.keras", judge_model=_judge_vgg_model, dataset="fashion_mnist",
+        update_budget=CNN_UPDATE_BUDGET, budget_advice=CNN_BUDGET_ADVICE,
         honest_ratio=1.4, flag_ratio=1.8),
 ]

@@ -47,6 +47,7 @@ from grader.grading.limits import (MAX_ARTIFACT_BYTES, MAX_FOLDER_BYTES, MAX_FOL
 from grader.grading.sandbox import (START_SECONDS, TIME_LIMITS, ExerciseClock, layers, run_function_exercises,
                                     run_in_turns)
 from grader.i18n import LANG_ENV, Msg
+from grader.notebook import predictions_in
 
 SYNTAX_ERROR = Msg("la celda {index} tiene un error de sintaxis: {text}", "cell {index} has a syntax error: {text}")
 FUNCTION_TIMEOUT = Msg("alguna función o la evaluación de algún modelo superó su límite de tiempo",
@@ -180,7 +181,7 @@ def grade_submission(path: Path, student: str, assignment: str, limits: Limits, 
              "exercise_cpu_seconds": {**exercise_cpu, **model_cpu}}
     return SubmissionResult(student, assignment, str(path), notes,
                             [ExerciseResult.of(exercise, verdicts[exercise.id]) for exercise in exercises],
-                            usage=usage)
+                            usage=usage, predictions=predictions_in(notebook))  # predictions: never graded
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from pathlib import Path
 from grader.core import ROW_LABELS, Status, SubmissionResult
 from grader.grading.files import write_atomically
 from grader.i18n import Msg
+from grader.notebook import QUESTIONS
 from grader.reports.feedback import shown
 from grader.reports.gradebook import exercise_order
 from grader.reports.similarity import COMMON, MIN_SHARED, THRESHOLD, Pair, similar_pairs
@@ -55,6 +56,15 @@ T = {
     "score_axis": Msg("puntuación (%)", "score (%)"),
     "count_axis": Msg("entregas", "submissions"),
     "exercises": Msg("Ejercicios", "Exercises"),
+    "predictions": Msg("Predicciones", "Predictions"),
+    "predictions_note": Msg(
+        "Lo que predijo la clase en las preguntas «predice y ejecuta», antes de ver la respuesta (✔: la respuesta "
+        "correcta). No cuenta para la nota.",
+        "What the class predicted in the predict-then-run questions, before seeing the answer (✔: the right "
+        "answer). It does not count towards the grade."),
+    "predicted_most": Msg("{share} predijo «{choice}» ({made} de {total} entregas registraron una predicción).",
+                          "{share} predicted \"{choice}\" ({made} of {total} submissions recorded a prediction)."),
+    "choice": Msg("Opción", "Choice"),
     "exercise": Msg("Ejercicio", "Exercise"),
     "shares_plot": Msg("Resultado de cada ejercicio (proporción de entregas)",
                        "Result of each exercise (share of submissions)"),
@@ -161,6 +171,8 @@ def page(results: list[SubmissionResult], lang: str, roster_check: dict | None =
     sections = [("scores", scores(results, lang)), ("exercises", exercises(results, lang)),
                 ("incidents", incidents(results, lang)), ("usage", usage(results, lang)),
                 ("similar", similar(results, lang))] if results else []
+    if any(result.predictions for result in results):
+        sections.insert(2, ("predictions", predictions(results, lang)))
     if roster_check is not None:
         sections.insert(0, ("roster", roster(roster_check, lang)))
     nav = " ".join(f"<a href='#{key}'>{esc(t[key])}</a>" for key, _ in sections)
@@ -345,6 +357,26 @@ def exercises(results: list[SubmissionResult], lang: str) -> str:
         ax.set_title(t["shares_plot"])
         ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5))
         parts.insert(1, image(figure, t["shares_plot"]))
+    return "\n".join(parts)
+
+
+def predictions(results: list[SubmissionResult], lang: str) -> str:
+    """Per predict-then-run question, how the class predicted before seeing the answer (never graded)."""
+    t = texts(lang)
+    parts = [f"<p class='note'>{esc(t['predictions_note'])}</p>"]
+    for question_id, question in QUESTIONS.items():
+        made = [r.predictions[question_id] for r in results if question_id in r.predictions]
+        if not made:
+            continue
+        counts = Counter(made)
+        top, top_count = counts.most_common(1)[0]
+        summary = T["predicted_most"].format(share=percent(top_count, len(made)), choice=question.choices[top],
+                                             made=len(made), total=len(results))
+        rows = [[esc(f"{letter}) {choice.text(lang)}") + (" ✔" if letter == question.answer else ""),
+                 str(counts[letter]), percent(counts[letter], len(made))]
+                for letter, choice in question.choices.items()]
+        parts.append(f"<h3>{esc(question_id)}: {esc(question.question.text(lang))}</h3><p>{esc(summary.text(lang))}</p>"
+                     + table([esc(t["choice"]), esc(t["count"]), "%"], rows, {1, 2}))
     return "\n".join(parts)
 
 
