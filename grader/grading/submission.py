@@ -99,15 +99,20 @@ def grade_submission(path: Path, student: str, assignment: str, limits: Limits, 
         with ThreadPoolExecutor(max_workers=1) as pool:
             functions = pool.submit(run_function_exercises, definitions,
                                     [e for e in exercises if isinstance(e, FunctionExercise)], sandbox, limits, where)
-            kernel_notes, ran, kernel_run = execute_notebook(run, workdir, limits, where, temporary / "kernel.log")
-            notes += kernel_notes
+            kernel = execute_notebook(run, workdir, limits, where, temporary / "kernel.log")
+            notes += kernel.notes
             sandbox_verdicts, sandbox_runs = functions.result()
+        if any(note.incident == Incident.GRADER_ERROR for note in kernel.notes):   # not the student's doing
+            return SubmissionResult.ungraded(student, assignment, str(path), Incident.GRADER_ERROR,
+                                             kernel.notes[0].message, exercises)
+        ran, kernel_run = kernel.executed, kernel.jail
         verdicts = {exercise.id: judge(exercise, workdir, sandbox_verdicts) for exercise in exercises}
         if executed is not None and ran is not None:
             write_atomically(executed, nbformat.writes(ran))
     if any(verdict.status == Status.TIMEOUT for verdict in verdicts.values()):
         notes.append(Note(Incident.TIMEOUT, FUNCTION_TIMEOUT))
     usage = {"kernel_cpu_seconds": kernel_run.cpu_seconds, "kernel_peak_mb": kernel_run.peak_memory_mb,
+             "kernel_max_cell_cpu_seconds": kernel.max_cell_cpu,
              "sandbox_cpu_seconds": sum(r.cpu_seconds for r in sandbox_runs),
              "sandbox_peak_mb": max((r.peak_memory_mb for r in sandbox_runs), default=0.0)}
     return SubmissionResult(student, assignment, str(path), notes,
