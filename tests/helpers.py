@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import nbformat
@@ -140,9 +141,12 @@ def replace_in_cell(notebook, cell_id, old, new):
 
 # ---------------------------------------------------------------- the command line
 
+HANG_SECONDS = 3600   # a backstop against a hung run (it fails one test instead of stalling CI), never a speed check
+
+
 def grade(*args, check=True):
     result = subprocess.run([sys.executable, "-m", "grader", "grade", *map(str, args)],
-                            capture_output=True, text=True, cwd=ROOT, stdin=subprocess.DEVNULL)
+                            capture_output=True, text=True, cwd=ROOT, stdin=subprocess.DEVNULL, timeout=HANG_SECONDS)
     if check:
         assert result.returncode == 0, result.stderr[-3000:]
     return result
@@ -158,7 +162,10 @@ def grade_watching_memory(*args):
     output = {}
     reader = __import__("threading").Thread(target=lambda: output.update(zip(("out", "err"), process.communicate())))
     reader.start()
+    deadline = time.monotonic() + HANG_SECONDS
     while reader.is_alive():
+        if time.monotonic() > deadline:
+            process.kill()
         try:
             peak = max(peak, watched.memory_info().rss / 2**20)
         except psutil.Error:

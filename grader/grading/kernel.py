@@ -7,6 +7,7 @@ change the row's status, never a point: points come from the function sandbox an
 import json
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -32,13 +33,24 @@ CELL_MEMORY = Msg("la celda {index} superó el límite de memoria de {memory_mb}
                   "cell {index} exceeded the memory limit of {memory_mb} MB")
 TREE_MEMORY = Msg("el cuaderno superó el límite de memoria de {memory_mb} MB y se detuvo",
                   "the notebook exceeded the memory limit of {memory_mb} MB and was stopped")
+STALLED = Msg("la comunicación con el kernel se atascó dos veces (celda {index}): es un fallo del corrector, no "
+              "una nota; la entrega se volverá a calificar",
+              "the exchange with the kernel stalled twice (cell {index}): this is the grader's fault, not a grade; "
+              "the submission will be graded again")
 RESOURCES = Msg("el cuaderno superó el límite de procesos ({processes}) o de disco ({disk_mb} MB) y se detuvo",
                 "the notebook exceeded the process ({processes}) or disk ({disk_mb} MB) limit and was stopped")
 
 
-def execute_notebook(notebook, workdir: Path, limits: Limits, environment, log: Path):
-    """Run every cell in ``workdir`` under the limits. Returns (what went wrong, the notebook as it ran or
-    None when the run left no readable notebook, the jail's run with its CPU time and peak memory)."""
+@dataclass
+class KernelRun:
+    notes: list            # what went wrong (a stalled exchange is a GRADER_ERROR note: no grade)
+    executed: object       # the notebook as it ran, or None when the run left no readable notebook
+    jail: jail.JailRun     # CPU time and peak memory of the whole jail
+    max_cell_cpu: float = 0.0   # the most CPU seconds one cell used (what the control sizes cell limits from)
+
+
+def execute_notebook(notebook, workdir: Path, limits: Limits, environment, log: Path) -> KernelRun:
+    """Run every cell in ``workdir`` under the limits."""
     shutil.copy(executor.__file__, workdir / "executor.py")
     nbformat.write(notebook, workdir / "submission.ipynb")
     home = environment.home(workdir)
@@ -63,14 +75,18 @@ def execute_notebook(notebook, workdir: Path, limits: Limits, environment, log: 
         timed_out = [int(index) for index in status["timed_out"]]
         died = status["died"]
         memory_errors = [int(index) for index in status["memory_errors"]]
+        stalled = status.get("stalled")
+        max_cell_cpu = max((float(cpu) for cpu in status.get("cells_cpu", {}).values()), default=0.0)
     except (OSError, ValueError, KeyError, TypeError, UnsafeFile):
         if not run.limit:
             notes.append(Note(Incident.KERNEL_DIED, KERNEL_FAILED))
-        return notes, None, run
+        return KernelRun(notes, None, run)
+    if stalled is not None:   # twice: the executor already retried once in a fresh kernel
+        return KernelRun([Note(Incident.GRADER_ERROR, STALLED.format(index=int(stalled)))], executed, run)
     notes += [Note(Incident.TIMEOUT, CELL_TIMEOUT.format(index=index, seconds=limits.cell_seconds))
               for index in timed_out]
     notes += [Note(Incident.MEMORY_LIMIT, CELL_MEMORY.format(index=index, memory_mb=limits.memory_mb))
               for index in memory_errors]
     if died is not None:
         notes.append(Note(Incident.KERNEL_DIED, KERNEL_DIED.format(index=int(died))))
-    return notes, executed, run
+    return KernelRun(notes, executed, run, max_cell_cpu)

@@ -161,9 +161,13 @@ def grade_submission(path: Path, student: str, assignment: str, limits: Limits, 
         # The functions' sandbox runs while the kernel works through the notebook.
         with ThreadPoolExecutor(max_workers=1) as pool:
             sandboxed = pool.submit(run_function_exercises, definitions, functions, sandbox, limits, where, deadline)
-            kernel_notes, ran, kernel_run = execute_notebook(run, workdir, limits, where, temporary / "kernel.log")
-            notes += kernel_notes
+            kernel = execute_notebook(run, workdir, limits, where, temporary / "kernel.log")
+            notes += kernel.notes
             verdicts, sandbox_runs, exercise_cpu = sandboxed.result()
+        if any(note.incident == Incident.GRADER_ERROR for note in kernel.notes):   # not the student's doing
+            return SubmissionResult.ungraded(student, assignment, str(path), Incident.GRADER_ERROR,
+                                             kernel.notes[0].message, exercises)
+        ran, kernel_run = kernel.executed, kernel.jail
         model_verdicts, judge_runs, model_cpu = judge_models(
             [e for e in exercises if e.id not in verdicts], workdir, temporary / "judge", limits, where, deadline)
         verdicts.update(model_verdicts)
@@ -174,6 +178,7 @@ def grade_submission(path: Path, student: str, assignment: str, limits: Limits, 
     if any(run.limit == "memory" for run in judge_runs):
         notes.append(Note(Incident.MEMORY_LIMIT, MODEL_MEMORY.format(memory_mb=limits.memory_mb)))
     usage = {"kernel_cpu_seconds": kernel_run.cpu_seconds, "kernel_peak_mb": kernel_run.peak_memory_mb,
+             "kernel_max_cell_cpu_seconds": kernel.max_cell_cpu,
              "sandbox_cpu_seconds": sum(r.cpu_seconds for r in sandbox_runs),
              "sandbox_peak_mb": max((r.peak_memory_mb for r in sandbox_runs), default=0.0),
              "model_judge_cpu_seconds": sum(r.cpu_seconds for r in judge_runs),
