@@ -586,10 +586,10 @@ EXERCISES = [
             "salidas 0/1, la pérdida natural es la entropía cruzada binaria.",
             "A Keras neuron is a dense layer with one unit and a sigmoid activation: 3 parameters. For 0/1 outputs "
             "the natural loss is binary cross-entropy."),
-        Msg("Con 4 ejemplos, cada época es una única actualización de los pesos (pregunta 1.11). Con solo 100 "
+        Msg("Con 4 ejemplos, cada época es una única actualización de los pesos (ejercicio 1.11). Con solo 100 "
             "actualizaciones, cada paso tiene que mover bastante los pesos, y la tasa por defecto de Adam se queda "
             "corta (lo viste en el experimento).",
-            "With 4 examples, each epoch is a single weight update (question 1.11). With only 100 updates each step "
+            "With 4 examples, each epoch is a single weight update (exercise 1.11). With only 100 updates each step "
             "has to move the weights a fair amount, and Adam's default rate falls short (you saw it in the "
             "experiment)."),
         Msg("Prueba tasas de aprendizaje cada vez diez veces mayores y mira cuántas actualizaciones necesita cada "
