@@ -208,3 +208,22 @@ def test_formula_tokens_read_a_hint_as_the_code_it_spells():
     assert formula_tokens("σ′(Z2) = A2 ⊙ (1 − A2)") == formula_tokens("sigmoid(Z2) = A2 * (1 - A2)")
     assert formula_tokens("⌊(n + 2p − k) / s⌋ + 1") == formula_tokens("(n + 2 * p - k) // s + 1")
     assert formula_tokens("np.clip(p, 1e-7, 1 - 1e-7)") == ["clip", "(", "p", "1e-7", "1", "-", "1e-7", ")"]
+
+
+def test_each_model_goal_states_the_threshold_its_check_applies():
+    # "No text may state a rule that the check does not apply": the statement of each model exercise (the
+    # markdown cell before its code cell) gives, in bold, the accuracy its check demands.
+    from grader.exercises import nb02, nb03, nb05
+    thresholds = {"2.6": nb02.KERAS_TEST_ACCURACY, "3.5": nb03.KERAS_TEST_ACCURACY,
+                  "5.4": nb05.LENET_MIN_ACCURACY, "5.6": nb05.VGG_MIN_ACCURACY}
+    statements = {}
+    for path in SOLUTIONS.glob("*.ipynb"):
+        cells = nbformat.read(path, as_version=4).cells
+        for before, cell in zip(cells, cells[1:]):
+            exercise = cell.metadata.get("grader", {}).get("exercise")
+            if exercise in thresholds:
+                statements[exercise] = before.source
+    assert statements.keys() == thresholds.keys()
+    for exercise, threshold in thresholds.items():
+        stated = f"**{round(threshold * 100, 2):g} %**"
+        assert stated in statements[exercise], f"the statement of {exercise} does not say {stated}"
