@@ -504,10 +504,10 @@ EXERCISES = [
             "cuántos saltos completos de s caben desde 0 hasta ahí, y no olvides la posición de partida.",
             "At which column does the last position start, at the latest, inside the padded image? Count how many "
             "whole strides of s fit from 0 up to there, and do not forget the starting position."),
-        Msg("Comprueba tu cuenta con el ejemplo del enunciado (n = 7, k = 3, p = 1, s = 2: 4 posiciones) y con uno "
-            "en que el último salto no cabe entero: ahí se redondea hacia abajo. Devuelve un int, no un float.",
-            "Check your count with the statement's example (n = 7, k = 3, p = 1, s = 2: 4 positions) and with one "
-            "where the last stride does not fit whole: there it rounds down. Return an int, not a float."),
+        Msg("Comprueba tu cuenta con el ejemplo del enunciado (4 posiciones) y con uno en que el último salto no "
+            "cabe entero: ahí se redondea hacia abajo. Devuelve un int, no un float.",
+            "Check your count with the statement's example (4 positions) and with one where the last stride does "
+            "not fit whole: there it rounds down. Return an int, not a float."),
     ), cases=_size_cases, judge_case=_judge_size),
     FunctionExercise("4.5", ASSIGNMENT, Msg("Convolución con relleno y paso", "Convolution with padding and stride"),
                      ("conv2d",), (
