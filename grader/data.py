@@ -43,8 +43,8 @@ FASHION_FILE_SHA256 = {
 }
 
 FASHION_CLASS_NAMES = [
-    "camiseta", "pantalón", "jersey", "vestido", "abrigo",
-    "sandalia", "camisa", "zapatilla", "bolso", "botín",
+    "camiseta", "pantalón", "suéter", "vestido", "abrigo",
+    "sandalia", "camisa", "zapato deportivo", "bolso", "botín",
 ]
 
 

@@ -38,11 +38,17 @@ def test_stored_experiments_show_what_the_prose_says():
     text = stored_text("overfitting")
     train, validation = (float(part.split("%")[0]) for part in text.split("entrenamiento ")[1].split("validación "))
     assert train == 100.0 and validation < 95.0
-    # vanishing gradients: sigmoid about 0.25 per layer (0.25^9 ≈ 3.8e-6), ReLU of order 1
-    lines = {line.split()[0]: line for line in stored_text("gradient-norms").splitlines() if line.strip()}
-    sigmoid_ratio = float(lines["sigmoid"].split("= ")[1].split()[0])
-    relu_ratio = float(lines["relu"].split("= ")[1].split()[0])
-    assert 1e-7 < sigmoid_ratio < 1e-4 and 0.1 < relu_ratio < 10
+    # vanishing gradients, layer 1 / layer 10 of ‖∂L/∂z‖: sigmoid about two millionths (0.235^9), ReLU with
+    # Glorot about 20 times smaller and its forward signal below 0.1 at layer 10, ReLU with He of order 1
+    runs = {}
+    for line in stored_text("gradient-norms").splitlines():
+        if "‖∂L/∂z‖ capa 1 / capa 10 =" in line:
+            runs[line.split("‖∂L/∂z‖")[0].strip()] = (float(line.split("= ")[1].split()[0]),
+                                                      float(line.rsplit(": ", 1)[1]))
+    assert runs.keys() == {"sigmoide + Glorot", "ReLU + Glorot", "ReLU + He"}
+    assert 1e-6 < runs["sigmoide + Glorot"][0] < 4e-6
+    assert 1 / 40 < runs["ReLU + Glorot"][0] < 1 / 10 and runs["ReLU + Glorot"][1] < 0.1
+    assert 0.3 < runs["ReLU + He"][0] < 3 and runs["ReLU + He"][1] > 1
     # the untrained network's loss is close to log 10
     untrained = float(stored_text("initial-loss-run").split("con X_val:")[1].split()[0])
     assert abs(untrained - np.log(10)) < 0.2

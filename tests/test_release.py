@@ -1,5 +1,6 @@
 """`python -m grader release`: the student bundle has no solution and no hidden case, and works."""
 import os
+import re
 import subprocess
 import sys
 
@@ -7,6 +8,7 @@ import nbformat
 import pytest
 
 from grader import cli
+from grader.authoring import build as authoring_build
 from grader.exercises.registry import all_exercises
 from grader.authoring.build import TOKEN
 from grader.authoring.release import STUDENT_README, release
@@ -145,3 +147,83 @@ def test_no_hint_tier_contains_a_solution_line():
             for text in (hint.es, hint.en):
                 leaked = [line for line in lines if line in squeezed(text)]
                 assert not leaked, f"hint {tier} of {exercise.id} contains solution code: {leaked}"
+
+
+# A formula written in a hint and the same expression in the solution, as one token sequence: math symbols read
+# as Python operators (σ as sigmoid, ⊙ and · as *, − as -), module prefixes dropped, implicit products made
+# explicit ("2p", ")(") and commas ignored.
+MATH_AS_PYTHON = str.maketrans({"−": "-", "·": "*", "⊙": "*", "×": "*", "²": "^2", "⌊": "", "⌋": "",
+                                "σ": "sigmoid", "ᵀ": "^T"})
+FORMULA_TOKEN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|\d+(?:\.\d+)?(?:e-?\d+)?|\*\*|//|[-+*/@()^]")
+MODULES = {"np", "numpy", "math", "keras", "ops", "tf"}
+FORMULA_LENGTH = 7   # tokens: "A2 * ( 1 - A2 )" is a formula; "n + 2 * p" is a statement's sub-expression
+
+
+def formula_tokens(text):
+    tokens = []
+    for token in FORMULA_TOKEN.findall(text.translate(MATH_AS_PYTHON)):
+        if token in MODULES:
+            continue
+        token = {"**": "^", "//": "/", "@": "*"}.get(token, token)
+        if tokens and (tokens[-1] == ")" and (token == "(" or token[0].isalnum())
+                       or tokens[-1][0].isdigit() and token[0].isalpha()):
+            tokens.append("*")
+        tokens.append(token)
+    return tokens
+
+
+def exercise_solution_lines():
+    lines = {}
+    for path in SOLUTIONS.glob("*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            exercise, inside = cell.metadata.get("grader", {}).get("exercise"), False
+            for line in cell.source.split("\n"):
+                if line.strip() in (authoring_build.BEGIN, authoring_build.END):
+                    inside = line.strip() == authoring_build.BEGIN
+                elif inside and exercise:
+                    lines.setdefault(exercise, []).append(line.split("#")[0])
+    return lines
+
+
+def test_no_hint_tier_states_its_solution_formula():
+    # A hint may name the concept, the method and the steps, never the expression the exercise asks to derive:
+    # no run of FORMULA_LENGTH tokens (with an operator) of an exercise's solution may appear in its hints.
+    solutions = exercise_solution_lines()
+    assert len(solutions) > 30, "the solution regions were not found"
+    for exercise in all_exercises().values():
+        formulas = set()
+        for line in solutions.get(exercise.id, []):
+            tokens = formula_tokens(line)
+            formulas |= {tuple(tokens[i:i + FORMULA_LENGTH]) for i in range(len(tokens) - FORMULA_LENGTH + 1)
+                         if set(tokens[i:i + FORMULA_LENGTH]) & set("+-*/^")}
+        for tier, hint in enumerate(exercise.hints, 1):
+            for text in (hint.es, hint.en):
+                tokens = formula_tokens(text)
+                stated = {" ".join(tokens[i:i + FORMULA_LENGTH]) for i in range(len(tokens) - FORMULA_LENGTH + 1)
+                          if tuple(tokens[i:i + FORMULA_LENGTH]) in formulas}
+                assert not stated, f"hint {tier} of {exercise.id} states its solution's formula: {stated}"
+
+
+def test_formula_tokens_read_a_hint_as_the_code_it_spells():
+    assert formula_tokens("σ′(Z2) = A2 ⊙ (1 − A2)") == formula_tokens("sigmoid(Z2) = A2 * (1 - A2)")
+    assert formula_tokens("⌊(n + 2p − k) / s⌋ + 1") == formula_tokens("(n + 2 * p - k) // s + 1")
+    assert formula_tokens("np.clip(p, 1e-7, 1 - 1e-7)") == ["clip", "(", "p", "1e-7", "1", "-", "1e-7", ")"]
+
+
+def test_each_model_goal_states_the_threshold_its_check_applies():
+    # "No text may state a rule that the check does not apply": the statement of each model exercise (the
+    # markdown cell before its code cell) gives, in bold, the accuracy its check demands.
+    from grader.exercises import nb02, nb03, nb05
+    thresholds = {"2.6": nb02.KERAS_TEST_ACCURACY, "3.5": nb03.KERAS_TEST_ACCURACY,
+                  "5.4": nb05.LENET_MIN_ACCURACY, "5.6": nb05.VGG_MIN_ACCURACY}
+    statements = {}
+    for path in SOLUTIONS.glob("*.ipynb"):
+        cells = nbformat.read(path, as_version=4).cells
+        for before, cell in zip(cells, cells[1:]):
+            exercise = cell.metadata.get("grader", {}).get("exercise")
+            if exercise in thresholds:
+                statements[exercise] = before.source
+    assert statements.keys() == thresholds.keys()
+    for exercise, threshold in thresholds.items():
+        stated = f"**{round(threshold * 100, 2):g} %**"
+        assert stated in statements[exercise], f"the statement of {exercise} does not say {stated}"

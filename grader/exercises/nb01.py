@@ -499,14 +499,20 @@ EXERCISES = [
             "para las funciones a trozos (ReLU, Leaky ReLU, ELU), cada trozo por separado.",
             "Differentiate each formula with respect to z. For the sigmoid, the chain rule on 1/(1 + e^(−z)); for "
             "piecewise functions (ReLU, Leaky ReLU, ELU), each piece separately."),
-        Msg("Las derivadas de la sigmoide y de la tanh se escriben con la propia función: σ′(z) = σ(z)(1 − σ(z)) y "
-            "tanh′(z) = 1 − tanh²(z). Puedes reutilizar tus funciones del ejercicio 1.2.",
-            "The derivatives of the sigmoid and tanh are written with the function itself: σ′(z) = σ(z)(1 − σ(z)) "
-            "and tanh′(z) = 1 − tanh²(z). You can reuse your functions from exercise 1.2."),
-        Msg("Para z > 0, ReLU′, Leaky ReLU′ y ELU′ son iguales a 1. Para z < 0: ReLU′ = 0, Leaky ReLU′ = alpha y "
-            "ELU′ = alpha·e^z. Respeta el argumento alpha.",
-            "For z > 0, ReLU′, Leaky ReLU′ and ELU′ are 1. For z < 0: ReLU′ = 0, Leaky ReLU′ = alpha and "
-            "ELU′ = alpha·e^z. Respect the alpha argument."),
+        Msg("Sigmoide: cuando tengas su derivada, busca en ella la propia σ(z) y 1 − σ(z); se puede escribir solo "
+            "con σ(z). Tanh: deriva el cociente de la tabla con la regla (f/g)′ = (f′g − fg′)/g²; también se "
+            "escribe solo con tanh(z). Así reutilizas tus funciones del ejercicio 1.2.",
+            "Sigmoid: once you have its derivative, look in it for σ(z) itself and 1 − σ(z); it can be written "
+            "with σ(z) alone. Tanh: differentiate the table's quotient with the rule (f/g)′ = (f′g − fg′)/g²; it "
+            "too can be written with tanh(z) alone. That way you reuse your functions from exercise 1.2."),
+        Msg("Funciones a trozos, paso a paso: deriva el trozo de z > 0 y el de z < 0 por separado (las pruebas "
+            "evitan z = 0); elige entre los dos, elemento a elemento, como en 1.2; usa el argumento alpha, no un "
+            "número fijo; y, como en 1.2, no calcules exponenciales de números positivos grandes. Comprueba cada "
+            "derivada con una diferencia numérica: (f(z + h) − f(z − h)) / 2h con h = 1e-5.",
+            "Piecewise functions, step by step: differentiate the piece for z > 0 and the one for z < 0 "
+            "separately (the tests avoid z = 0); choose between them element-wise, as in 1.2; use the alpha "
+            "argument, not a fixed number; and, as in 1.2, do not compute exponentials of large positive numbers. "
+            "Check each derivative with a numerical difference: (f(z + h) − f(z − h)) / 2h with h = 1e-5."),
     ), cases=lambda: _activation_cases("_derivative", 13), judge_case=_judge_derivative,
                   uses={"sigmoid": "1.2", "tanh": "1.2"}),  # the two a derivation naturally reuses
     FunctionExercise("1.4", ASSIGNMENT, Msg("Propagación del perceptrón", "Perceptron forward pass"),
@@ -515,10 +521,16 @@ EXERCISES = [
             "aplica el escalón. Quieres las n salidas de golpe, sin bucle.",
             "Each row of X is an example. For each one the neuron computes its weighted sum plus the bias and "
             "applies the step. You want the n outputs at once, without a loop."),
-        Msg("Un producto matriz-vector calcula todos los productos escalares fila·w a la vez: (n, d) por (d,) da "
-            "(n,). Un número sumado a un vector se suma a cada elemento. Después, tu step.",
-            "A matrix-vector product computes every row·w dot product at once: (n, d) times (d,) gives (n,). A "
-            "number added to a vector is added to each element. Then, your step."),
+        Msg("El método es el producto de una matriz por un vector. Repasa qué calcula cada entrada de ese "
+            "producto y qué forma tiene el resultado cuando X tiene forma (n, d) y w forma (d,).",
+            "The method is the product of a matrix by a vector. Recall what each entry of that product computes "
+            "and what shape the result has when X has shape (n, d) and w shape (d,)."),
+        Msg("Comprueba las formas en un ejemplo pequeño: con X de forma (4, 2), la salida tiene forma (4,) y solo "
+            "valores 0.0 o 1.0. El sesgo es un número: NumPy lo suma a cada elemento de un vector. El escalón ya lo "
+            "tienes (1.1).",
+            "Check the shapes on a small example: with X of shape (4, 2), the output has shape (4,) and only "
+            "values 0.0 or 1.0. The bias is a number: NumPy adds it to each element of a vector. You already have "
+            "the step (1.1)."),
     ), cases=_forward_cases, judge_case=_judge_forward, uses={"step": "1.1"}),
     FunctionExercise("1.5", ASSIGNMENT, Msg("Regla de aprendizaje de Rosenblatt", "Rosenblatt's learning rule"),
                   ("perceptron_update",), (
@@ -567,10 +579,10 @@ EXERCISES = [
             "salidas 0/1, la pérdida natural es la entropía cruzada binaria.",
             "A Keras neuron is a dense layer with one unit and a sigmoid activation: 3 parameters. For 0/1 outputs "
             "the natural loss is binary cross-entropy."),
-        Msg("Con 4 ejemplos, cada época es una única actualización de los pesos (pregunta 1.11). Con solo 100 "
+        Msg("Con 4 ejemplos, cada época es una única actualización de los pesos (ejercicio 1.11). Con solo 100 "
             "actualizaciones, cada paso tiene que mover bastante los pesos, y la tasa por defecto de Adam se queda "
             "corta (lo viste en el experimento).",
-            "With 4 examples, each epoch is a single weight update (question 1.11). With only 100 updates each step "
+            "With 4 examples, each epoch is a single weight update (exercise 1.11). With only 100 updates each step "
             "has to move the weights a fair amount, and Adam's default rate falls short (you saw it in the "
             "experiment)."),
         Msg("Prueba tasas de aprendizaje cada vez diez veces mayores y mira cuántas actualizaciones necesita cada "
@@ -620,22 +632,31 @@ EXERCISES = [
             "ejemplos.",
             "Keras does not update the weights after each example nor after each epoch, but after each batch of "
             "batch_size examples."),
-        Msg("En una época los n ejemplos se reparten en lotes de batch_size; si la división no es exacta, el último "
-            "lote es más pequeño pero también cuenta. Si batch_size ≥ n, hay un solo lote.",
-            "In one epoch the n examples are split into batches of batch_size; if the division is not exact the "
-            "last batch is smaller but counts too. If batch_size ≥ n there is a single batch."),
+        Msg("Cuenta a mano un caso pequeño: 10 ejemplos en lotes de 4, ¿cuántos lotes da una época, si Keras no "
+            "descarta los ejemplos que sobran? ¿Y si batch_size es mayor que n? Después multiplica por las épocas.",
+            "Count a small case by hand: 10 examples in batches of 4, how many batches does an epoch make, if "
+            "Keras does not drop the examples left over? And if batch_size is larger than n? Then multiply by the "
+            "epochs."),
     ), cases=_updates_cases, judge_case=_judge_updates),
     FunctionExercise("1.12", ASSIGNMENT, Msg("Predice: ¿cuántas neuronas ocultas distintas?",
                                           "Predict: how many distinct hidden units?"),
                   ("distinct_hidden_units",), (
-        Msg("Cada neurona oculta es una columna del kernel. Si dos neuronas empiezan con la misma columna (y, como "
-            "aquí, el mismo sesgo y el mismo peso de salida), ¿pueden recibir gradientes distintos?",
-            "Each hidden unit is a column of the kernel. If two units start with the same column (and, as here, the "
-            "same bias and the same output weight), can they receive different gradients?"),
-        Msg("Dos neuronas idénticas calculan lo mismo, reciben exactamente el mismo gradiente y dan el mismo paso: "
-            "siguen idénticas tras cualquier número de épocas. Cuenta cuántas columnas distintas hay al empezar.",
-            "Two identical units compute the same thing, get exactly the same gradient and take the same step: "
-            "they stay identical after any number of epochs. Count how many distinct columns there are at the "
-            "start."),
+        Msg("Cada neurona oculta es una columna de la matriz de pesos. Si dos neuronas empiezan con la misma "
+            "columna (y, como aquí, el mismo sesgo y el mismo peso de salida), ¿pueden recibir gradientes "
+            "distintos?",
+            "Each hidden unit is a column of the weight matrix. If two units start with the same column (and, as "
+            "here, the same bias and the same output weight), can they receive different gradients?"),
+        Msg("Razona por inducción sobre los pasos del descenso de gradiente: si dos neuronas son idénticas antes de "
+            "un paso, ¿qué calculan, qué gradiente reciben y cómo quedan después del paso? Piensa también en el "
+            "caso contrario: ¿algo obliga a dos neuronas que empiezan distintas a igualarse?",
+            "Reason by induction over the gradient-descent steps: if two units are identical before a step, what "
+            "do they compute, what gradient do they get and how are they after the step? Think about the opposite "
+            "case too: does anything force two units that start different to become equal?"),
+        Msg("Antes de programar, aplica tu razonamiento a mano a tres matrices pequeñas: una llena de ceros, una "
+            "con todas las columnas diferentes y otra con dos columnas repetidas. NumPy tiene funciones que "
+            "trabajan con filas o columnas enteras (mira su argumento axis).",
+            "Before programming, apply your reasoning by hand to three small matrices: one full of zeros, one "
+            "with all columns different and one with two repeated columns. NumPy has functions that work on whole "
+            "rows or columns (look at their axis argument)."),
     ), cases=_distinct_cases, judge_case=_judge_distinct),
 ]

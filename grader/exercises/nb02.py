@@ -460,10 +460,12 @@ EXERCISES = [
              "etiquetas. Con b = 0, ¿qué p es, y cuánto cuesta una naranja? ¿Y una manzana?",
              "If every fruit gets the same probability p = σ(b), the loss depends only on p and the labels. With "
              "b = 0, which p is it, and what does an orange cost? And an apple?"),
-         Msg("Puedes calcularla con tus pérdidas de 2.1: dales las etiquetas y un array del mismo tamaño lleno de "
-             "esa misma p.",
-             "You can compute it with your losses from 2.1: give them the labels and an array of the same size "
-             "filled with that one p.")),
+         Msg("Pasos: la probabilidad común de todas las frutas, a partir de b; lo que cuesta con ella cada fruta, "
+             "con la pérdida que pide el argumento loss (ya la programaste en 2.1); y la media sobre las "
+             "etiquetas y. Con b = 0, compara el resultado con lo que predijiste.",
+             "Steps: the probability shared by every fruit, from b; what each fruit costs with it, with the loss "
+             "the loss argument asks for (you programmed it in 2.1); and the mean over the labels y. With b = 0, "
+             "compare the result with what you predicted.")),
         cases=_start_cases, judge_case=_judge_start, uses={"bce_loss": "2.1", "mse_loss": "2.1"}),
     FunctionExercise(
         "2.5", ASSIGNMENT, Msg("¿Qué hizo la tasa de aprendizaje?", "What did the learning rate do?"),
@@ -475,11 +477,12 @@ EXERCISES = [
              "or higher than at the start, mean no.) If it did, is it still falling fast in the last epochs, or "
              "has it flattened out?"),
          Msg("«Con fuerza» es relativo: compara lo que baja la pérdida en la última época con lo que bajaba cuando "
-             "más bajaba. Una curva aplanada baja al final menos de una centésima parte de eso; una lenta, más de "
-             "una quinta parte. Las curvas de la comprobación nunca quedan en medio.",
+             "más bajaba. En una curva aplanada ese cociente es casi 0, y en una lenta, claramente mayor: elige tú "
+             "el umbral y pruébalo con curvas que inventes (una que baje cada vez menos, otra a ritmo constante).",
              "\"Fast\" is relative: compare what the loss falls in the last epoch with what it fell when it fell "
-             "most. A flat curve falls less than a hundredth of that at the end; a slow one, more than a fifth. "
-             "The check's curves are never in between."),
+             "most. For a flat curve that ratio is nearly 0, and for a slow one clearly larger: choose the "
+             "threshold yourself and try it on curves you make up (one that falls less and less, one at a steady "
+             "pace)."),
          Msg("NumPy tiene una función que dice qué valores son finitos y otra que da la diferencia entre cada "
              "elemento y el siguiente. Cuidado con nan: cualquier comparación con nan da False.",
              "NumPy has a function that says which values are finite and another that gives the difference "

@@ -534,18 +534,24 @@ EXERCISES = [
                 "output is the second layer's input. backward: the chain rule from the cost backwards. It helps "
                 "to compute first, for each layer, its 'error' δ = ∂C/∂Z, where Z is the weighted sum before "
                 "the sigmoid."),
-            Msg("Capa de salida: ∂C/∂A2 = (A2 − Y)/n y, como A2 = σ(Z2), δ2 = ∂C/∂A2 ⊙ σ′(Z2), con "
-                "σ′(Z2) = A2 ⊙ (1 − A2). El peso W2[j, k] une la neurona oculta j con la salida k: su gradiente "
-                "suma sobre los ejemplos A1[·, j] · δ2[·, k]; el sesgo b2[k] suma δ2[·, k].",
-                "Output layer: ∂C/∂A2 = (A2 − Y)/n and, since A2 = σ(Z2), δ2 = ∂C/∂A2 ⊙ σ′(Z2), with "
-                "σ′(Z2) = A2 ⊙ (1 − A2). Weight W2[j, k] links hidden neuron j to output k: its gradient sums "
-                "A1[·, j] · δ2[·, k] over the examples; bias b2[k] sums δ2[·, k]."),
-            Msg("Capa oculta: Z2 depende de A1 a través de W2, así que ∂C/∂A1 = δ2 W2ᵀ y δ1 = ∂C/∂A1 ⊙ σ′(Z1). "
-                "Los gradientes de W1 y b1 salen de δ1 con la misma regla que los de W2 y b2 salen de δ2, con X "
-                "como entrada. Cada gradiente tiene la forma de su parámetro: úsalo para comprobar cada producto.",
-                "Hidden layer: Z2 depends on A1 through W2, so ∂C/∂A1 = δ2 W2ᵀ and δ1 = ∂C/∂A1 ⊙ σ′(Z1). The "
-                "gradients of W1 and b1 come from δ1 by the same rule as those of W2 and b2 come from δ2, with X "
-                "as the input. Each gradient has its parameter's shape: use that to check every product."),
+            Msg("El método: la regla de la cadena, capa a capa, desde la salida. Hazlo primero con escalares (un "
+                "ejemplo, una neurona por capa) y después pásalo a matrices: cada gradiente tiene la forma de su "
+                "parámetro, y eso decide qué matriz va traspuesta y en qué orden se multiplican. La derivada de la "
+                "sigmoide se escribe con la propia activación (cuaderno 01).",
+                "The method: the chain rule, layer by layer, from the output. Do it first with scalars (one "
+                "example, one neuron per layer) and then move to matrices: each gradient has its parameter's "
+                "shape, and that decides which matrix is transposed and in which order they are multiplied. The "
+                "sigmoid's derivative is written with the activation itself (notebook 01)."),
+            Msg("Los pasos, en orden: 1) δ2, con la derivada del coste respecto a A2 (sin olvidar el 1/n) y σ′ en "
+                "la salida; 2) los gradientes de W2 y b2, con δ2 y lo que entra en la capa 2 (el de un sesgo suma "
+                "sobre los ejemplos); 3) δ1, llevando δ2 hacia atrás a través de W2 y multiplicando por σ′ de la "
+                "capa oculta; 4) los de W1 y b1, como en 2, con X como entrada. El gradiente numérico de la celda "
+                "siguiente te dice cuál falla.",
+                "The steps, in order: 1) δ2, from the cost's derivative with respect to A2 (do not forget the 1/n) "
+                "and σ′ at the output; 2) the gradients of W2 and b2, from δ2 and what enters layer 2 (a bias's "
+                "sums over the examples); 3) δ1, carrying δ2 back through W2 and multiplying by the hidden layer's "
+                "σ′; 4) those of W1 and b1, as in 2, with X as the input. The numerical gradient in the next cell "
+                "tells you which one is wrong."),
         ), cases=_forward_cases, judge_case=_judge_network),
     FunctionExercise(
         "3.4", ASSIGNMENT, Msg("Descenso de gradiente estocástico por mini-lotes", "Mini-batch SGD"),

@@ -472,11 +472,13 @@ EXERCISES = [
             "The convolution is the cross-correlation with the kernel flipped: you already have the correlation "
             "(4.1); you only need the flipped kernel."),
         Msg("Voltear en los dos ejes es girar el núcleo 180°: la primera fila pasa a ser la última y, dentro de "
-            "cada fila, el primer elemento pasa a ser el último. NumPy lo hace sin bucles, con un corte de paso "
-            "negativo en cada eje.",
+            "cada fila, el primer elemento pasa a ser el último. Hazlo a mano con un núcleo 2×2 asimétrico.",
             "Flipping along both axes turns the kernel by 180°: the first row becomes the last and, within each "
-            "row, the first element becomes the last. NumPy does it without loops, with a slice of negative step "
-            "on each axis."),
+            "row, the first element becomes the last. Do it by hand with an asymmetric 2×2 kernel."),
+        Msg("Los pasos: voltea el núcleo sin bucles (NumPy invierte el orden de un eje con un corte o con sus "
+            "funciones de volteo), en los dos ejes, y pásaselo a tu conv2d_valid con la misma imagen.",
+            "The steps: flip the kernel without loops (NumPy reverses an axis with a slice or with its flip "
+            "functions), along both axes, and pass it to your conv2d_valid with the same image."),
     ), cases=_convolve_cases, judge_case=_judge_convolve, uses={"conv2d_valid": "4.1"}),
     FunctionExercise("4.3", ASSIGNMENT, Msg("Predice: la respuesta a un impulso", "Predict: the impulse response"),
                      ("impulse_response",), (
@@ -498,12 +500,14 @@ EXERCISES = [
             "empieza en el borde y avanza s píxeles cada vez.",
             "With padding p the image becomes n + 2p wide. Count the positions where the whole kernel fits if it "
             "starts at the edge and moves s pixels each time."),
-        Msg("La última posición empieza, como muy tarde, en n + 2p − k. Cuenta cuántos saltos completos de s caben "
-            "desde 0 hasta ahí, y no olvides la posición de partida.",
-            "The last position starts at n + 2p − k at the latest. Count how many whole strides of s fit from 0 "
-            "up to there, and do not forget the starting position."),
-        Msg("Con fórmula: ⌊(n + 2p − k) / s⌋ + 1, donde ⌊·⌋ redondea hacia abajo. El resultado es un entero.",
-            "As a formula: ⌊(n + 2p − k) / s⌋ + 1, where ⌊·⌋ rounds down. The result is an integer."),
+        Msg("¿En qué columna empieza, como muy tarde, la última posición dentro de la imagen rellena? Cuenta "
+            "cuántos saltos completos de s caben desde 0 hasta ahí, y no olvides la posición de partida.",
+            "At which column does the last position start, at the latest, inside the padded image? Count how many "
+            "whole strides of s fit from 0 up to there, and do not forget the starting position."),
+        Msg("Comprueba tu cuenta con el ejemplo del enunciado (4 posiciones) y con uno en que el último salto no "
+            "cabe entero: ahí se redondea hacia abajo. Devuelve un int, no un float.",
+            "Check your count with the statement's example (4 positions) and with one where the last stride does "
+            "not fit whole: there it rounds down. Return an int, not a float."),
     ), cases=_size_cases, judge_case=_judge_size),
     FunctionExercise("4.5", ASSIGNMENT, Msg("Convolución con relleno y paso", "Convolution with padding and stride"),
                      ("conv2d",), (
@@ -523,10 +527,11 @@ EXERCISES = [
             "solo número, su máximo, su mínimo o su media.",
             "Like the strided convolution, without kernel or padding: each size × size window is summarised by "
             "one number, its maximum, its minimum or its mean."),
-        Msg("En cada lado caben ⌊(n − size) / stride⌋ + 1 ventanas; la de la salida (i, j) empieza en la fila "
-            "i·stride y la columna j·stride. Elige la función de resumen según mode.",
-            "Each side holds ⌊(n − size) / stride⌋ + 1 windows; the one of output (i, j) starts at row i·stride "
-            "and column j·stride. Pick the summary function according to mode."),
+        Msg("En cada lado caben tantas ventanas como posiciones contaste en 4.4, con relleno 0; la de la salida "
+            "(i, j) empieza en la fila i·stride y la columna j·stride. Elige la función de resumen según mode.",
+            "Each side holds as many windows as the positions you counted in 4.4, with padding 0; the one of "
+            "output (i, j) starts at row i·stride and column j·stride. Pick the summary function according to "
+            "mode."),
     ), cases=_pool_cases, judge_case=_judge_pool),
     FunctionExercise("4.7", ASSIGNMENT, Msg("Predice: forma y parámetros de una Conv2D",
                                             "Predict: shape and parameters of a Conv2D"), ("predict_conv2d",), (

@@ -537,7 +537,7 @@ EXERCISES = [
             "has one unit per class and softmax, which goes there only. Before the dense layers, flatten the "
             "5×5×16 map.")),
         cases=_build_cases, judge_case=_judge_build),
-    FunctionExercise("5.2", ASSIGNMENT, Msg("Predecir formas y parámetros", "Predict shapes and parameters"),
+    FunctionExercise("5.2", ASSIGNMENT, Msg("Predice: formas y parámetros", "Predict: shapes and parameters"),
                      ("predict_shapes_and_params",), (
         Msg("Recorre la lista llevando la forma actual: cada capa la transforma y cuenta sus propios parámetros; "
             "la capa siguiente parte de la forma nueva.",
@@ -556,7 +556,7 @@ EXERCISES = [
             "layer, one weight per input-unit pair plus one bias per unit. Pooling and flattening have no "
             "weights.")),
         cases=_predict_cases, judge_case=_judge_predict),
-    FunctionExercise("5.3", ASSIGNMENT, Msg("Predecir el coste de cada capa", "Predict each layer's cost"),
+    FunctionExercise("5.3", ASSIGNMENT, Msg("Predice: el coste de cada capa", "Predict: each layer's cost"),
                      ("multiply_adds",), (
         Msg("Un peso de una capa densa se usa una vez por imagen; un peso de una convolución, una vez en cada "
             "posición del mapa de salida.",
@@ -590,7 +590,7 @@ EXERCISES = [
         model_file="lenet5_mnist.keras", judge_model=_judge_lenet_model, dataset="mnist",
         update_budget=CNN_UPDATE_BUDGET, budget_advice=CNN_BUDGET_ADVICE,
         honest_ratio=2.5, flag_ratio=3.5),
-    FunctionExercise("5.5", ASSIGNMENT, Msg("Predecir el campo receptivo", "Predict the receptive field"),
+    FunctionExercise("5.5", ASSIGNMENT, Msg("Predice: el campo receptivo", "Predict: the receptive field"),
                      ("receptive_field",), (
         Msg("Una unidad de una convolución k×k ve k×k unidades de la capa anterior, y cada una de ellas ve su "
             "propia ventana de la entrada; las ventanas de unidades vecinas se solapan.",
