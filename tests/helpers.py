@@ -127,6 +127,14 @@ def read(folder: Path, assignment: str = NB01):
     return nbformat.read(folder / f"{assignment}.ipynb", as_version=4)
 
 
+def tiny_notebook(*sources, assignment: str = NB01):
+    """A notebook of just these code cells: what a test needs when the rest of the notebook is not the point
+    (no TensorFlow to import, nothing to train)."""
+    book = nbformat.v4.new_notebook(metadata={"grader": {"assignment": assignment}})
+    book.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    return book
+
+
 def with_cell_after(notebook, cell_id, source):
     notebook.cells.insert(cell_index(notebook, cell_id) + 1, nbformat.v4.new_code_cell(source))
     return notebook

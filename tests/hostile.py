@@ -1,6 +1,6 @@
 """Hostile submissions of notebook 01: code that attacks the grader through the operating system.
 
-Each is the untouched student notebook (or the solution) plus one attacking cell. The cells print
+Each is a tiny notebook 01 (the attacking cell, no TensorFlow, nothing to train). The cells print
 markers (ATTACK-OK / ATTACK-BLOCKED ...) that the tests read from the notebook as the grader ran it.
 They are graded in the session's one batch, beside honest submissions (conftest.graded_batch).
 """
@@ -10,13 +10,13 @@ import zipfile
 import nbformat
 
 from grader.exercises.registry import exercises_for
-from helpers import NB01, NOTEBOOKS, ROOT, SOLUTIONS, read, with_cell_after
+from helpers import NB01, ROOT, SOLUTIONS, read, tiny_notebook
 
 MARK = "600.4242"   # the argument of every process an attack leaves behind: none may survive the batch
 
 
-def attack(code: str, base=NOTEBOOKS):
-    return with_cell_after(read(base), "setup", code)
+def attack(*code: str):
+    return tiny_notebook(*code)
 
 
 def tamper(project: str) -> str:
@@ -180,14 +180,13 @@ def build_hostile(folder, outdir, port: int) -> dict:
     save("reader", attack(read_attempts([str(SOLUTIONS / f"{NB01}.ipynb"), str(ROOT / "grader" / "hidden" / "nb01.py"),
                                          str(classmate), str(outdir / "gradebook.csv"), "/root/.bashrc"])))
     save("networker", attack(network(port)))
-    # the sleepers use up the process limit, so a later cell that needs a thread (TensorFlow's) kills the kernel
-    save("processes", attack(PROCESSES), status="kernel-died")
+    # the sleepers use up the process limit: a later cell that needs threads (TensorFlow's) cannot start them
+    save("processes", attack(PROCESSES, "import keras"), status="resource-limit")
     save("big_file", attack(BIG_FILE))
     save("printer", attack(PRINT_LOOP))
-    save("reference_importer", with_cell_after(read(NOTEBOOKS), "ex-1-1", REFERENCE_STEP))
-    save("leaker", with_cell_after(read(NOTEBOOKS), "ex-1-7",
-                                   LEAKY_COLLAPSE.format(hidden=ROOT / "grader" / "hidden" / "nb01.py")))
-    save("npz_bomber", with_cell_after(read(NOTEBOOKS), "ex-1-7", NPZ_BOMB))
+    save("reference_importer", attack(REFERENCE_STEP))
+    save("leaker", attack(LEAKY_COLLAPSE.format(hidden=ROOT / "grader" / "hidden" / "nb01.py")))
+    save("npz_bomber", attack(NPZ_BOMB))
     (folder / "keras_bomber").mkdir()
     (folder / "keras_bomber" / "bomb.bin").write_bytes(zip_bomb_keras())
     save("keras_bomber", attack('import shutil\nshutil.copy("bomb.bin", "or_model.keras")\nprint("BOMB-PLACED")'))
@@ -204,6 +203,6 @@ def build_hostile(folder, outdir, port: int) -> dict:
     (folder / "linker" / "loop2").symlink_to("../linker")
 
     # names that would inject HTML or spreadsheet formulas
-    save("<img src=x onerror=alert(1)>", read(NOTEBOOKS))
-    save('=HYPERLINK("x")', read(NOTEBOOKS))
+    save("<img src=x onerror=alert(1)>", attack("pass"))
+    save('=HYPERLINK("x")', attack("pass"))
     return expected

@@ -5,7 +5,7 @@ Each builder writes one student folder and says what the grader must give it:
 """
 import nbformat
 
-from helpers import NB01, NOTEBOOKS, SOLUTIONS, cell_index, read, replace_in_cell, with_cell_after
+from helpers import NB01, SOLUTIONS, cell_index, read, replace_in_cell, tiny_notebook, with_cell_after
 
 HARD_CODED_STEP = '''
 def step(z):
@@ -51,8 +51,9 @@ def solution01():
     return read(SOLUTIONS)
 
 
-def student01():
-    return read(NOTEBOOKS)
+def student01(*cells):
+    """What a student who wrote only these cells hands in (a tiny notebook: no TensorFlow, nothing to train)."""
+    return tiny_notebook(*cells)
 
 
 def build_submissions(folder) -> dict:
@@ -83,10 +84,10 @@ def build_submissions(folder) -> dict:
 
     save("renamed_function", replace_in_cell(solution01(), "ex-1-7", "def collapse_linear_layers(",
                                              "def collapse_layers("), "graded", 11)
-    save("forges_checks", with_cell_after(student01(), "setup", FORGERY), "graded", 0)
-    save("patches_numpy_in_function", with_cell_after(student01(), "ex-1-1", PATCHING_STEP), "graded", 0)
-    save("hard_codes_public_answers", with_cell_after(student01(), "ex-1-1", HARD_CODED_STEP), "graded", 0)
-    save("unsafe_model", with_cell_after(student01(), "setup", LAMBDA_MODEL), "graded", 0)
+    save("forges_checks", student01(FORGERY), "graded", 0)
+    save("patches_numpy_in_function", student01("import numpy as np", PATCHING_STEP), "graded", 0)
+    save("hard_codes_public_answers", student01("import numpy as np", HARD_CODED_STEP), "graded", 0)
+    save("unsafe_model", student01(LAMBDA_MODEL), "graded", 0)
     save("crashes_in_function", replace_in_cell(solution01(), "ex-1-7", '"""Devuelve',
                                                 'import os\n    os._exit(3)\n    """Devuelve'), "kernel-died", 9)
 
