@@ -204,6 +204,7 @@ def test_kill_user_kills_every_process_of_the_user_and_only_those(fallback_user)
 ATTACK = """
 import json, os, subprocess, sys
 root = {root!r}
+sys.stdout = open({report!r}, "w", buffering=1)   # what the attack achieved, for the test to read
 forged = json.dumps({{"score": 12, "output": "forged", "tests": []}})
 forger = ("import sys, time\\nfor _ in range(300):\\n    try:\\n        open(sys.argv[1], 'w').write(sys.argv[2])\\n"
           "    except OSError:\\n        pass\\n    time.sleep(0.1)\\n")
@@ -249,6 +250,7 @@ def _namespace_preamble(root: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None, reason="needs root and unshare")
 def test_the_fallback_user_cannot_forge_the_results_edit_the_grader_or_leave_a_daemon(autograder):
     root, env = autograder
@@ -256,17 +258,21 @@ def test_the_fallback_user_cannot_forge_the_results_edit_the_grader_or_leave_a_d
     (root / "submission").mkdir()
     (root / "results").mkdir()
     book = nbformat.v4.new_notebook(metadata={"grader": {"assignment": NB01}})
-    book.cells = [nbformat.v4.new_code_cell(STEP), nbformat.v4.new_code_cell(ATTACK.format(root=str(root), nb01=NB01))]
+    report = Path(f"/tmp/{TEST_USER}-attack.txt")   # /tmp: the one place the user can write and the test read
+    report.unlink(missing_ok=True)
+    attack = ATTACK.format(root=str(root), nb01=NB01, report=str(report))
+    book.cells = [nbformat.v4.new_code_cell(STEP), nbformat.v4.new_code_cell(attack)]
     nbformat.write(book, root / "submission" / f"{NB01}.ipynb")
 
     def digest():
-        return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in (root / "source").rglob("*") if p.is_file()}
+        return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for folder in ("grader", "solutions")
+                for p in (root / "source" / folder).rglob("*") if p.is_file()}
 
     before = digest()
     completed = subprocess.run(["unshare", "-m", "--propagation", "private", "bash", "-c",
                                 _namespace_preamble(root) + f"exec bash {root / 'run_autograder'}"],
                                capture_output=True, text=True, timeout=900,
-                               env={**env, gradescope.ISOLATION_ENV: "user", "GRADER_KEEP_EXECUTED": "1"})
+                               env={**env, gradescope.ISOLATION_ENV: "user"})
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert f"isolation: unprivileged user '{TEST_USER}'" in completed.stderr, completed.stderr[-3000:]
     assert not [p.info["cmdline"] for p in psutil.process_iter(["uids", "cmdline"]) if uid in p.info["uids"]], \
@@ -278,6 +284,9 @@ def test_the_fallback_user_cannot_forge_the_results_edit_the_grader_or_leave_a_d
     assert results["score"] == sum(test["score"] for test in results["tests"]) == tests["1.1"]["max_score"], text
     assert f"score {results['score']}" in completed.stdout
     assert digest() == before, "a grader file changed"
+    attempts = report.read_text()
+    report.unlink()
+    assert attempts.count("refused") == 9 and "ATTACK WORKED" not in attempts, attempts
     hidden = [line.strip() for line in (ROOT / "grader" / "hidden" / "nb01.py").read_text().splitlines()
               if len(line.strip()) >= 25]
     assert not [line for line in hidden if line in text], "the hidden cases' source reached the results"
