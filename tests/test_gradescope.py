@@ -86,6 +86,14 @@ def test_the_container_check_names_the_size_the_assignment_needs(monkeypatch, ca
     assert all(value > 0 for figures in authoring.MEASURED.values() for value in figures)
 
 
+def test_the_readme_states_the_container_each_assignment_needs():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for assignment in authoring.MEASURED:
+        need = authoring.needs(assignment)
+        row = next(line for line in readme.splitlines() if line.startswith(f"| {assignment[:2]} "))
+        assert f"{need.cpus:g} vCPU, {need.memory_mb / 1024:g} GB" in row, (assignment, row)
+
+
 def test_container_size_reads_cgroup_limits(tmp_path):
     (tmp_path / "proc").mkdir()
     (tmp_path / "proc" / "meminfo").write_text("MemTotal:       16000000 kB\n")

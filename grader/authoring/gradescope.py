@@ -65,7 +65,7 @@ for folder in "$SOURCE/datasets" "$SOURCE/keras"; do [ -d "$folder" ] && chmod -
 if [ -z "${GRADER_SKIP_CONTROL:-}" ]; then
     KERAS_HOME="$SOURCE/keras" PYTHONPATH="$SOURCE" "$PYTHON" -m grader control --assignment "__ASSIGNMENT__" \
         --solutions "$SOURCE/solutions" || {
-        echo "setup.sh: the reference solution of __ASSIGNMENT__ did not get full marks in this container; __ADVICE__" >&2
+        echo "setup.sh: the reference solution of __ASSIGNMENT__ did not get full marks here (the line above says why); if it ran out of memory or time: __ADVICE__" >&2
         exit 1
     }
 fi

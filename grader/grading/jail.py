@@ -86,25 +86,29 @@ def unavailable() -> str | None:
         lines = log.read_text(errors="replace").strip().splitlines()
     detail = (lines[-1] if lines else f"exit code {jailed.returncode} {jailed.limit}").strip()[:200]
     return (f"{sys.executable} cannot import numpy inside the jail ({detail}): the jail shows only the system "
-            f"folders and {', '.join(python_folders()) or 'none of its folders'}; install Python and its packages "
-            "on a local disk the jail can bind (a venv anywhere, /tmp included, works)")
+            f"folders and {', '.join(path for _, path in python_folders()) or 'none of its folders'}; install "
+            "Python and its packages on a local disk the jail can bind (a venv anywhere, /tmp included, works)")
 
 
 @functools.cache
-def python_folders() -> tuple[str, ...]:
-    """Every folder the jailed Python reads: its installation, the venv, and its own sys.path (what site and the
-    .pth files add), without PYTHONPATH or the current folder. A folder other than a site folder that holds a
-    copy of the grader package (an editable install's project) is left out: the project must never be visible."""
+def python_folders() -> tuple[tuple[str, str], ...]:
+    """Every folder the jailed Python reads, as (real path, path it is known by): its installation, the venv,
+    and its own sys.path (what site and the .pth files add), without PYTHONPATH or the current folder. A folder
+    other than a site folder that holds a copy of the grader package (an editable install's project) is left
+    out: the project must never be visible."""
     probe = subprocess.run([sys.executable, "-I", "-c", "import json, sys; print(json.dumps(sys.path))"],
                            capture_output=True, text=True, timeout=120)
     paths = json.loads(probe.stdout) if probe.returncode == 0 else []
-    folders = set()
+    folders = {}
     for path in [sys.prefix, sys.base_prefix, *paths]:
         real = os.path.realpath(path)
         if os.path.isdir(real) and (real in _site_packages() or not os.path.isdir(os.path.join(real, PACKAGE_NAME))):
-            folders.add(real)
-    # a folder inside another bound one needs no mount of its own
-    return tuple(sorted(f for f in folders if not any(f != o and f.startswith(o.rstrip("/") + "/") for o in folders)))
+            folders[os.path.abspath(path)] = real   # a venv reached through a link is run by that name
+            folders[real] = real
+
+    def inside_another(path):
+        return any(path != other and path.startswith(other.rstrip("/") + "/") for other in folders)
+    return tuple(sorted((real, path) for path, real in folders.items() if not inside_another(path)))
 
 
 @functools.cache
@@ -174,9 +178,9 @@ def bwrap_command(workdir: Path, binds, env: dict, limits: JailLimits, fds: list
             visible.append(folder)
     command += [arg for name in SYSTEM_FILES if os.path.exists(f"/etc/{name}")
                 for arg in ("--ro-bind", f"/etc/{name}", f"/etc/{name}")]
-    for folder in python_folders():   # the Python installation, the venv and its site folders
+    for real, folder in sorted(python_folders(), key=lambda pair: pair[1]):   # Python, the venv, its site folders
         if not any(folder == seen or folder.startswith(seen + "/") for seen in visible):
-            command += ["--ro-bind", folder, folder]
+            command += ["--ro-bind", real, folder]
             visible.append(folder)
     command += ["--ro-bind-data", str(fds[-2]), "/etc/passwd", "--ro-bind-data", str(fds[-1]), "/etc/group",
                 "--proc", "/proc", "--remount-ro", "/proc", "--dev", "/dev",
