@@ -109,7 +109,7 @@ MEASURED = {  # assignment: (kernel, sandbox, judge peak MB; CPU seconds)
     "02_apples_vs_oranges": (306, 230, 685, 44),
     "03_mlp_mnist": (1268, 262, 879, 142),
     "04_convolutions_pooling": (342, 221, 699, 25),
-    "05_cnn_classifier": (0, 0, 0, 0),
+    "05_cnn_classifier": (1427, 229, 1045, 224),
 }
 GRADING_PROCESSES_MB = 400
 GRADESCOPE_DEFAULT = "0.5 vCPU and 768 MB, 10 minutes"
