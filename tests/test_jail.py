@@ -241,7 +241,8 @@ def test_a_venv_under_tmp_with_the_package_installed_in_it_gives_the_jail_the_st
     assert str(tmp_path).startswith("/tmp/")
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    python = venv / "bin" / "python"
+    (tmp_path / "link").symlink_to(venv)   # run by another name, as /autograder/venv might be a link
+    python = tmp_path / "link" / "bin" / "python"
     site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                           capture_output=True, text=True, check=True).stdout.strip()
     # numpy and the rest from this venv, through a .pth file, as a second site folder would give them
@@ -258,7 +259,7 @@ def test_a_venv_under_tmp_with_the_package_installed_in_it_gives_the_jail_the_st
                           capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
     output = host.stdout + (tmp_path / "log").read_text(errors="replace")
     assert "unavailable None" in output and "returncode 0 " in output, output + host.stderr
-    assert f"python {venv}" in output and "from /opt/kit/grader/__init__.py" in output, output
+    assert f"python {tmp_path / 'link'}" in output and "from /opt/kit/grader/__init__.py" in output, output
     assert output.count("absent") == 6 and output.count("unreadable") == 3 and output.count("not loaded") == 3, output
     assert "IMPORTED" not in output and "READ" not in output and "LOADED" not in output, output
     assert "copies []" in output, output

@@ -169,27 +169,30 @@ def bwrap_command(workdir: Path, binds, env: dict, limits: JailLimits, fds: list
                "--unshare-cgroup-try", "--hostname", "jail", "--uid", str(JAIL_UID), "--gid", str(JAIL_UID),
                "--disable-userns", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
                "--perms", "1777", "--size", str(limits.disk_mb << 20), "--tmpfs", "/tmp"]
-    visible = []   # host folders seen at the same path inside
+    mounted = []   # (host folder, where it shows inside)
     for folder in SYSTEM_DIRS:
         if os.path.islink(folder):
             command += ["--symlink", os.readlink(folder), folder]
         elif os.path.isdir(folder):
             command += ["--ro-bind", folder, folder]
-            visible.append(folder)
+            mounted.append((folder, folder))
     command += [arg for name in SYSTEM_FILES if os.path.exists(f"/etc/{name}")
                 for arg in ("--ro-bind", f"/etc/{name}", f"/etc/{name}")]
     for real, folder in sorted(python_folders(), key=lambda pair: pair[1]):   # Python, the venv, its site folders
-        if not any(folder == seen or folder.startswith(seen + "/") for seen in visible):
+        if not any(folder == seen or folder.startswith(seen + "/") for _, seen in mounted):
             command += ["--ro-bind", real, folder]
-            visible.append(folder)
+            mounted.append((real, folder))
     command += ["--ro-bind-data", str(fds[-2]), "/etc/passwd", "--ro-bind-data", str(fds[-1]), "/etc/group",
                 "--proc", "/proc", "--remount-ro", "/proc", "--dev", "/dev",
                 "--bind", str(workdir), HOME, "--chdir", HOME]
     for source, target in binds:
         command += ["--ro-bind", str(source), str(target)]
-    for copy in installed_copies():   # grader.boundary: no instructor-only module readable, whatever the install
-        if any(copy == seen or copy.startswith(seen + "/") for seen in visible):
-            command += ["--perms", "0000", "--tmpfs", copy, "--remount-ro", copy]
+    # grader.boundary: no instructor-only module importable or readable, whatever the install
+    for copy in installed_copies():
+        for real, inside in mounted:
+            if copy == real or copy.startswith(real.rstrip("/") + "/"):
+                target = inside + copy[len(real):]
+                command += ["--perms", "0000", "--tmpfs", target, "--remount-ro", target]
     command.append("--clearenv")
     for key, value in {**_base_env("/tmp", "/tmp"), **env}.items():
         command += ["--setenv", key, str(value)]
