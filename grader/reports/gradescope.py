@@ -1,6 +1,10 @@
 """Gradescope's results.json: one per submission after a batch (``grade --format gradescope``), and the one
 Gradescope itself reads, written inside its container by the autograder.zip's run_autograder
-(``main`` below; the zip comes from ``python -m grader gradescope``)."""
+(``main`` below; the zip comes from ``python -m grader gradescope``).
+
+In Gradescope's container ``main`` fails closed: student code runs in the bubblewrap jail, else as an
+unprivileged user with the grader, hidden cases, solutions and results locked away and every process it left
+killed before results.json is written, else nothing is graded (see ``isolation``); the log says which ran."""
 import argparse
 import json
 import os
