@@ -299,3 +299,17 @@ def test_the_fallback_user_cannot_forge_the_results_edit_the_grader_or_leave_a_d
     hidden = [line.strip() for line in (ROOT / "grader" / "hidden" / "nb01.py").read_text().splitlines()
               if len(line.strip()) >= 25]
     assert not [line for line in hidden if line in text], "the hidden cases' source reached the results"
+
+
+def test_a_grader_fault_prints_no_source_line(monkeypatch, tmp_path, capsys):
+    # Gradescope may show a failed autograder's output: a traceback would print the grader's source lines
+    def fail(*args, **kwargs):
+        secret = "a line of a hidden case"   # noqa: F841 - what a traceback would show
+        raise ValueError("expected [0.25, 0.75]")
+
+    monkeypatch.setattr(gradescope, "autograde", fail)
+    assert gradescope.main(["--assignment", NB01, "--submission", str(tmp_path), "--results",
+                            str(tmp_path / "r.json"), "--work", str(tmp_path / "w")]) == 1
+    error = capsys.readouterr().err
+    assert "ValueError at" in error and "test_gradescope.py" in error, error
+    assert "hidden case" not in error and "0.25" not in error and error.count("\n") == 1, error

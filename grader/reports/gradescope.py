@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import traceback
 from pathlib import Path
 
 from grader.core import Status, SubmissionResult
@@ -153,6 +154,12 @@ def main(argv=None) -> int:
     parser.add_argument("--results", type=Path, default=Path("/autograder/results/results.json"))
     parser.add_argument("--work", type=Path, default=Path("/autograder/work"))
     args = parser.parse_args(argv)
-    payload = autograde(args.assignment, args.submission, args.results, args.work, language())
+    try:
+        payload = autograde(args.assignment, args.submission, args.results, args.work, language())
+    except Exception as error:   # noqa: BLE001 - a traceback would print grader source (hidden cases included)
+        frames = "; ".join(f"{Path(frame.filename).name}:{frame.lineno} {frame.name}"
+                           for frame in traceback.extract_tb(error.__traceback__, limit=-6))
+        print(f"run_autograder failed: {type(error).__name__} at {frames}", file=sys.stderr)
+        return 1
     print(f"score {payload['score']}: {args.results}")
     return 0
