@@ -1,7 +1,8 @@
 """The student-facing package and the student bundle: what students may see, and nothing instructors keep.
 
-The same student-facing copy of the package is what the grading jail imports, so reference code,
-hidden cases and the grader itself are never importable by student code.
+What is student-facing is defined once, in grader.boundary. The same student-facing copy of the package is
+what the grading jail imports (the jail masks every other installed copy), so reference code, hidden cases
+and the grader itself are never importable by student code.
 """
 import os
 import re
