@@ -8,7 +8,7 @@ from grader import reports
 from grader.authoring import expected
 from grader.authoring.build import BuildError, build
 from grader.authoring.execute import execute_in_place
-from grader.authoring.gradescope import autograder_zip
+from grader.authoring.gradescope import advice, autograder_zip
 from grader.authoring.release import release, token_values
 from grader.grading import jail
 from grader.grading.batch import SCHEDULER_ENV, SchedulerUnreachable, grade_batch
@@ -102,6 +102,7 @@ def main(argv=None) -> int:
         except ValueError as error:
             main_parser.error(str(error))
         print(f"{args.out}: {len(members)} files; upload it as the assignment's autograder (Ubuntu 22.04 or 24.04)")
+        print(advice(args.assignment))
         return 0
     try:
         files = release(args.out, args.repo_url, args.branch)

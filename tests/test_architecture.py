@@ -2,10 +2,12 @@
 import ast
 from pathlib import Path
 
+from grader.boundary import INSTRUCTOR_ONLY, PACKAGE_NAME, RUN_INSIDE, STUDENT_FACING
+
 PACKAGE = Path(__file__).resolve().parent.parent / "grader"
 # Lowest first. A module may import its own layer or lower ones; modules in the same layer must not form cycles.
 LAYERS = [
-    {"grader.runner", "grader.i18n"},
+    {"grader.runner", "grader.i18n", "grader.boundary"},
     {"grader.compare", "grader.data"},
     {"grader.core"},
     {"grader.exercises"},
@@ -99,6 +101,26 @@ def test_the_checker_finds_a_cycle():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
-def test_the_runner_imports_nothing_from_the_grader():
-    # The sandbox copies runner.py alone next to the student's code.
-    assert import_graph()["grader.runner"] == set()
+def test_files_that_run_inside_the_jail_import_nothing_from_the_grader():
+    # The sandbox copies runner.py, and the kernel's jail executor.py, alone next to the student's code.
+    graph = import_graph()
+    for path in RUN_INSIDE:
+        assert graph[module_name(PACKAGE.parent / path)] == set(), path
+
+
+def test_every_part_of_the_package_is_on_one_side_of_the_boundary():
+    entries = {path.name.removesuffix(".py") for path in PACKAGE.iterdir() if path.name != "__pycache__"}
+    assert entries == set(STUDENT_FACING) | set(INSTRUCTOR_ONLY), "classify it in grader/boundary.py"
+    assert not set(STUDENT_FACING) & set(INSTRUCTOR_ONLY)
+
+
+def test_student_facing_modules_import_nothing_instructor_only():
+    def side(module):
+        parts = module.split(".")
+        return parts[1] if len(parts) > 1 else "__init__"
+
+    reaching = [(module, target) for module, targets in import_graph().items() if side(module) in STUDENT_FACING
+                for target in targets if side(target) in INSTRUCTOR_ONLY]
+    assert reaching == []
+    assert side(f"{PACKAGE_NAME}.hidden.nb01") == "hidden"
+

@@ -1,10 +1,14 @@
 """grader.grading.jail: what code inside the jail can and cannot do, and the limits on its whole tree.
 Each test runs a small Python program in a real jail (skipped, with the package to install, without it)."""
 import os
+import shutil
 import socket
+import subprocess
 import sys
+import sysconfig
 import textwrap
 import threading
+from pathlib import Path
 
 import psutil
 import pytest
@@ -182,3 +186,86 @@ def test_a_process_holding_the_output_cannot_stall_the_grader(tmp_path):
     threading.Thread(target=grade, daemon=True).start()
     assert done.wait(60), "the jail did not return although its program ended"
     assert "left a child" in result["output"]
+
+
+# ---------------------------------------------------------------- every install route, every Python location
+
+PROBE = """
+import glob, importlib, importlib.util, subprocess, sys
+import numpy
+print("python", sys.prefix)
+import grader
+print("from", grader.__file__)
+for name in ["grader.hidden", "grader.hidden.nb01", "grader.grading", "grader.authoring", "grader.cli"]:
+    try:
+        importlib.import_module(name)
+        print("IMPORTED", name)
+    except ImportError:
+        print("absent", name)
+for path in [SITE + "/grader/hidden/nb01.py", SITE + "/grader/hidden/__init__.py", SITE + "/grader/cli.py"]:
+    try:
+        open(path).read()
+        print("READ", path)
+    except OSError:
+        print("unreadable", path)
+    try:
+        spec = importlib.util.spec_from_file_location("stolen", path)
+        spec.loader.exec_module(importlib.util.module_from_spec(spec))
+        print("LOADED", path)
+    except (OSError, ImportError, AttributeError):
+        print("not loaded", path)
+# without PYTHONPATH, as a fresh interpreter sees the installed package
+fresh = subprocess.run([sys.executable, "-I", "-c", "import grader.hidden.nb01"], capture_output=True)
+print("fresh", "IMPORTED" if fresh.returncode == 0 else "absent")
+print("copies", [path for folder in sys.path if folder != "/opt/kit" for path in glob.glob(folder + "/grader/*")])
+"""
+
+HOST = """
+import sys
+from pathlib import Path
+from grader.authoring.release import student_package
+from grader.grading import jail
+work, kit, site = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+print("unavailable", jail.unavailable())
+student_package(kit)
+(work / "probe.py").write_text("SITE = %r\\n" % site + sys.argv[4])
+where = jail.Environment(True, ((kit, "/opt/kit"),), (("PYTHONPATH", "/opt/kit"),))
+run = where.run([sys.executable, "/home/student/probe.py"], work, jail.JailLimits(60, 2048), work.parent / "log")
+print("returncode", run.returncode, run.limit)
+"""
+
+
+def test_a_venv_under_tmp_with_the_package_installed_in_it_gives_the_jail_the_student_view_only(tmp_path):
+    # finding 5: a venv under /tmp vanished under the jail's private /tmp; finding 2: a copy of the package in
+    # site-packages (Gradescope's setup.sh ran `pip install` on the source) was readable inside.
+    assert str(tmp_path).startswith("/tmp/")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    (tmp_path / "link").symlink_to(venv)   # run by another name, as /autograder/venv might be a link
+    python = tmp_path / "link" / "bin" / "python"
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    # numpy and the rest from this venv, through a .pth file, as a second site folder would give them
+    (Path(site) / "kit_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    source = tmp_path / "source"
+    shutil.copytree(ROOT / "grader", source / "grader", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", source)
+    installed = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+                                "--no-index", "--target", site, str(source)], capture_output=True, text=True)
+    assert installed.returncode == 0, installed.stderr
+    assert (Path(site) / "grader" / "hidden" / "nb01.py").is_file()
+    (tmp_path / "work").mkdir()
+    host = subprocess.run([str(python), "-c", HOST, str(tmp_path / "work"), str(tmp_path / "kit"), site, PROBE],
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
+    output = host.stdout + (tmp_path / "log").read_text(errors="replace")
+    assert "unavailable None" in output and "returncode 0 " in output, output + host.stderr
+    assert f"python {tmp_path / 'link'}" in output and "from /opt/kit/grader/__init__.py" in output, output
+    assert output.count("absent") == 6 and output.count("unreadable") == 3 and output.count("not loaded") == 3, output
+    assert "IMPORTED" not in output and "READ" not in output and "LOADED" not in output, output
+    assert "copies []" in output, output
+
+
+def test_the_probe_fails_with_one_line_when_the_python_cannot_run_inside(monkeypatch):
+    monkeypatch.setattr(jail, "python_folders", lambda: ())   # as if the venv lived where the jail cannot see
+    problem = jail.unavailable()
+    assert problem and "cannot import numpy inside the jail" in problem and "\n" not in problem, problem

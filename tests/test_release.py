@@ -12,6 +12,7 @@ from grader.authoring import build as authoring_build
 from grader.exercises.registry import all_exercises
 from grader.authoring.build import TOKEN
 from grader.authoring.release import STUDENT_README, release
+from grader.boundary import STUDENT_FACING
 from helpers import NOTEBOOKS, ROOT, SOLUTIONS, solution_regions
 
 REPO_URL = "https://github.com/una-profesora/redes-2027"
@@ -26,9 +27,8 @@ def test_release_bundle_has_no_solutions_and_no_hidden_cases(tmp_path):
     assert result.returncode == 0, result.stderr
     files = [path for path in bundle.rglob("*") if path.is_file()]
     assert not (bundle / "solutions").exists()
-    assert {path.name for path in (bundle / "grader").iterdir()} == {
-        "__init__.py", "i18n.py", "runner.py", "compare.py", "data.py", "core.py", "notebook.py", "exercises",
-        "resources"}, "the student-facing package: no hidden cases, references, grader or instructor tools"
+    assert {path.name.removesuffix(".py") for path in (bundle / "grader").iterdir()} == set(STUDENT_FACING), \
+        "the student-facing package (grader.boundary): no hidden cases, references, grader or instructor tools"
     assert {path.name for path in (bundle / "notebooks").glob("*.ipynb")} == \
            {path.name for path in NOTEBOOKS.glob("*.ipynb")}
 

@@ -1,8 +1,10 @@
 """The student-facing package and the student bundle: what students may see, and nothing instructors keep.
 
-The same student-facing copy of the package is what the grading jail imports, so reference code,
-hidden cases and the grader itself are never importable by student code.
+What is student-facing is defined once, in grader.boundary. The same student-facing copy of the package is
+what the grading jail imports (the jail masks every other installed copy), so reference code, hidden cases
+and the grader itself are never importable by student code.
 """
+import os
 import re
 import shutil
 from pathlib import Path
@@ -11,12 +13,10 @@ from urllib.parse import urlparse
 import nbformat
 
 from grader.authoring.build import TOKEN, canonical_json
+from grader.boundary import CLUTTER, is_student_facing
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "grader"
-# Never in the student-facing package: hidden cases and references, and the instructor's tools.
-INSTRUCTOR_ONLY = ("hidden", "grading", "authoring", "reports", "cli.py", "__main__.py")
-CLUTTER = ("__pycache__", "*.pyc", "*.keras", ".ipynb_checkpoints")
 BUNDLE = ["requirements.txt", "pyproject.toml", "notebooks", "datasets"]
 # The students' own README (Spanish), bundled as README.md; the instructor README stays behind.
 STUDENT_README = "docs/README_estudiantes.md"
@@ -51,9 +51,19 @@ def fill_notebook(path: Path, values: dict[str, str]) -> None:
 
 
 def student_package(target: Path, package: Path = PACKAGE) -> Path:
-    """Copy the student-facing part of the package to ``target``/grader; returns that folder."""
-    destination = Path(target) / "grader"
-    shutil.copytree(package, destination, ignore=shutil.ignore_patterns(*INSTRUCTOR_ONLY, *CLUTTER))
+    """Copy the student-facing part of the package (grader.boundary) to ``target``/grader, readable by everyone
+    (an unprivileged user imports it where there is no jail); returns that folder."""
+    destination, clutter = Path(target) / "grader", shutil.ignore_patterns(*CLUTTER)
+
+    def ignore(folder, names):
+        top = Path(folder) == Path(package)
+        return clutter(folder, names) | {name for name in names if top and not is_student_facing(Path(name))}
+
+    shutil.copytree(package, destination, ignore=ignore)
+    for folder, _, files in os.walk(destination):
+        os.chmod(folder, 0o755)
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o644)
     return destination
 
 

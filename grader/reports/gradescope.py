@@ -1,10 +1,16 @@
 """Gradescope's results.json: one per submission after a batch (``grade --format gradescope``), and the one
 Gradescope itself reads, written inside its container by the autograder.zip's run_autograder
-(``main`` below; the zip comes from ``python -m grader gradescope``)."""
+(``main`` below; the zip comes from ``python -m grader gradescope``).
+
+In Gradescope's container ``main`` fails closed: student code runs in the bubblewrap jail, else as an
+unprivileged user with the grader, hidden cases, solutions and results locked away and every process it left
+killed before results.json is written, else nothing is graded (see ``isolation``); the log says which ran."""
 import argparse
 import json
 import os
+import subprocess
 import sys
+import traceback
 from pathlib import Path
 
 from grader.core import Status, SubmissionResult
@@ -20,7 +26,23 @@ NO_NOTEBOOK = Msg("No encontré el cuaderno {assignment}.ipynb entre los archivo
                   "Sube el .ipynb de esta práctica.",
                   "The notebook {assignment}.ipynb is not among the submitted files ({files}). "
                   "Upload this assignment's .ipynb.")
-ISOLATION_ENV = "GRADER_ISOLATION"   # bwrap, none, or unset: the jail when the container allows it
+ISOLATION_ENV = "GRADER_ISOLATION"   # bwrap, user, none; unset: the jail, else the unprivileged user, else refuse
+PACKAGE = Path(__file__).resolve().parents[1]   # the grader package this runs from
+FALLBACK_USER_ENV = "GRADER_FALLBACK_USER"
+FALLBACK_USER = "grader-student"     # setup.sh creates it
+# Run as the fallback user: what it must not reach (the grader, hidden cases, solutions, results) must fail.
+REACH_PROBE = r"""
+import os, sys
+import numpy
+for path in sys.argv[1:]:
+    for attempt in (lambda: os.listdir(path), lambda: open(path).close(), lambda: open(path + "/x", "w").close()):
+        try:
+            attempt()
+            print(path)
+            break
+        except OSError:
+            pass
+"""
 
 
 def results_json(result: SubmissionResult, lang: str) -> dict:
@@ -40,25 +62,80 @@ def export(results: list[SubmissionResult], outdir: Path, lang: str) -> None:
                          json.dumps(results_json(result, lang), ensure_ascii=False, indent=1))
 
 
-def isolation() -> bool:
-    """Whether to jail student code. Gradescope runs each submission in its own throwaway container, as root;
-    where that container lets bubblewrap create namespaces, the jail keeps the hidden cases and this script out
-    of the student's reach. Where it does not, the container is the only sandbox (see the README)."""
-    choice = os.environ.get(ISOLATION_ENV, "").strip()
-    problem = jail.unavailable()
-    if choice == "bwrap" and problem:
+def isolation(protected: list[Path]) -> tuple[bool, str | None]:
+    """How student code runs here, printed: (jailed, the unprivileged user it runs as without the jail).
+    Gradescope runs each submission in its own throwaway container, as root. Where that container lets
+    bubblewrap create namespaces, the jail. Where it does not, student code runs as an unprivileged user, with
+    ``protected`` (the grader, hidden cases, solutions, results) out of its reach, and every process it left is
+    killed after grading. If neither is possible, this refuses (SystemExit with one line), unless
+    GRADER_ISOLATION=none says to grade unprotected."""
+    choice = os.environ.get(ISOLATION_ENV, "").strip() or "auto"
+    if choice not in ("auto", "bwrap", "user", "none"):
+        raise SystemExit(f"{ISOLATION_ENV}={choice}: choose bwrap, user or none (or leave it unset)")
+    if choice == "none":
+        print(f"isolation: none ({ISOLATION_ENV}=none): student code runs as root and can rewrite its own grade",
+              file=sys.stderr)
+        return False, None
+    problem = jail.unavailable() if choice != "user" else f"{ISOLATION_ENV}=user"
+    if problem is None:
+        print("isolation: bubblewrap jail", file=sys.stderr)
+        return True, None
+    if choice == "bwrap":
         raise SystemExit(f"{ISOLATION_ENV}=bwrap, but {problem}")
-    isolated = choice != "none" and problem is None
-    print(f"isolation: {'bubblewrap jail' if isolated else 'none (the container is the sandbox)'}"
-          + (f" — {problem}" if problem and choice != "none" else ""), file=sys.stderr)
-    return isolated
+    user = os.environ.get(FALLBACK_USER_ENV) or FALLBACK_USER
+    fallback = user_problem(user, protected)
+    if fallback:
+        raise SystemExit(f"refusing to grade: no jail ({problem}), and no safe fallback: {fallback}")
+    print(f"isolation: unprivileged user {user!r}, no jail ({problem})", file=sys.stderr)
+    return False, user
+
+
+def user_problem(user: str, protected: list[Path]) -> str | None:
+    """Lock ``protected`` away from ``user`` (root-only permissions; the package's parent folder stays
+    traversable, for the datasets beside it), then check as that user that nothing of it can be read or
+    written and that numpy imports. Why that fails, in one line, or None."""
+    try:
+        account = jail.account_of(user)
+    except RuntimeError as error:
+        return str(error)
+    source = PACKAGE.parent
+    for path in protected:
+        if path.exists():
+            os.chmod(path, 0o711 if path == source else 0o700 if path.is_dir() else 0o600)
+    probe = subprocess.run([sys.executable, "-I", "-c", REACH_PROBE, *map(str, protected)], capture_output=True,
+                           text=True, user=account.pw_uid, group=account.pw_gid, extra_groups=[], cwd="/",
+                           env={"PATH": "/usr/bin:/bin", "HOME": "/"})
+    if probe.returncode:
+        detail = (probe.stderr.strip().splitlines() or ["no message"])[-1][:200]
+        return f"{user!r} cannot run {sys.executable} and import numpy ({detail})"
+    reached = [line for line in probe.stdout.splitlines() if line]
+    return f"{user!r} can still reach {', '.join(reached)}" if reached else None
+
+
+def protected_paths(results: Path, work: Path) -> list[Path]:
+    """What student code must not reach on Gradescope: this package's source (hidden cases included) and its
+    folder, the solutions beside it, every other installed copy of the package, the results and the grader's
+    work folder (its MAC key)."""
+    package = PACKAGE
+    work.mkdir(parents=True, exist_ok=True)
+    results.parent.mkdir(parents=True, exist_ok=True)
+    return [package.parent, package, package.parent / "solutions", *map(Path, jail.installed_copies()),
+            results.parent, work]
 
 
 def autograde(assignment: str, submission: Path, results: Path, work: Path, lang: str) -> dict:
     """Grade the submitted notebooks of ``assignment`` and write Gradescope's results.json; returns it."""
     notebooks = sorted(submission.glob("*.ipynb")) or sorted(submission.rglob("*.ipynb"))
-    graded = [r for r in grade_batch(notebooks, work, isolated=isolation()) if r.assignment == assignment] \
-        if notebooks else []
+    isolated, run_as = isolation(protected_paths(results, work))
+    if run_as:
+        os.environ[jail.RUN_AS_ENV] = run_as   # read by the grading processes' jail.Environment
+        jail.kill_user(run_as)
+    try:
+        graded = [r for r in grade_batch(notebooks, work, isolated=isolated) if r.assignment == assignment] \
+            if notebooks else []
+    finally:
+        if run_as:   # before the results are written: nothing of the student's may outlive grading
+            print(f"killed {jail.kill_user(run_as)} process(es) of {run_as!r} left after grading", file=sys.stderr)
     if graded:
         payload = results_json(max(graded, key=lambda r: r.score), lang)
     else:
@@ -77,6 +154,12 @@ def main(argv=None) -> int:
     parser.add_argument("--results", type=Path, default=Path("/autograder/results/results.json"))
     parser.add_argument("--work", type=Path, default=Path("/autograder/work"))
     args = parser.parse_args(argv)
-    payload = autograde(args.assignment, args.submission, args.results, args.work, language())
+    try:
+        payload = autograde(args.assignment, args.submission, args.results, args.work, language())
+    except Exception as error:   # noqa: BLE001 - a traceback would print grader source (hidden cases included)
+        frames = "; ".join(f"{Path(frame.filename).name}:{frame.lineno} {frame.name}"
+                           for frame in traceback.extract_tb(error.__traceback__, limit=-6))
+        print(f"run_autograder failed: {type(error).__name__} at {frames}", file=sys.stderr)
+        return 1
     print(f"score {payload['score']}: {args.results}")
     return 0
