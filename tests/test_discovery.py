@@ -159,6 +159,16 @@ def test_one_row_per_student_and_assignment_the_newest_and_the_others_named(tmp_
     assert len({row.key for row in three}) == 3 and three[0].key == f"ana__{NB01}"
 
 
+def test_a_gradescope_upload_is_one_student_whatever_its_files_are_called(tmp_path):
+    upload = tmp_path / "submission"
+    for variant, name in enumerate(["mi_entrega.ipynb", "copia.ipynb", "otra/version_final.ipynb"]):
+        os.utime(write(upload / name, tiny(f"x = {variant}")), ns=(0, variant * 10**9))
+    assert len(discover([upload])) == 3   # as a class folder: two loose files and a student folder
+    rows = discover([upload], one_student=True)   # how run_autograder reads it: no variant gets its own row
+    assert [(row.student, row.path.name) for row in rows] == [("submission", "version_final.ipynb")]
+    assert "mi_entrega.ipynb" in rows[0].notes[0].message.es
+
+
 def test_keys_never_collide(tmp_path):
     nfc, nfd = unicodedata.normalize("NFC", "José"), unicodedata.normalize("NFD", "José")
     latin1 = os.fsdecode(LATIN1_NAME)

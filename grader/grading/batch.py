@@ -274,14 +274,15 @@ def ungraded(submission: Submission, incident: Incident, reason: Msg) -> Submiss
 def grade_batch(paths: list[Path], outdir: Path, jobs: int = 1, force: bool = False, limits: Limits | None = None,
                 keep_executed: bool = False, isolated: bool = True,
                 on_result: Callable[[SubmissionResult], None] = lambda result: None,
-                scheduler: str | None = None, max_notebooks: int = 1) -> list[SubmissionResult]:
+                scheduler: str | None = None, max_notebooks: int = 1,
+                one_student: bool = False) -> list[SubmissionResult]:
     """Grade what is not graded yet on Dask; ``on_result`` sees each new result once it is stored.
     With ``keep_executed``, OUTDIR/executed/<key>.ipynb keeps each notebook as the kernel ran it."""
     limits = limits or Limits()
     if isolated:
         jail.remove_stale_cgroups()
     store = ResultStore(outdir)
-    submissions = discover(paths, max_notebooks)
+    submissions = discover(paths, max_notebooks, one_student)
     fingerprint = grader_fingerprint()
     todo = []
     for submission in submissions:

@@ -59,9 +59,11 @@ class Found:
     where: str                         # the path below the student's own folder, for notes
 
 
-def find_submissions(paths: list[Path], known: list[str], too_deep: list[Path] | None = None) -> list[Found]:
+def find_submissions(paths: list[Path], known: list[str], too_deep: list[Path] | None = None,
+                     one_student: bool = False) -> list[Found]:
     """Every .ipynb under the folders (and every file given directly), with its student (see the module's
-    rule). Links and special files named .ipynb are listed, to be refused, never followed."""
+    rule; ``one_student``: every folder given is one student's, as a Gradescope upload is). Links and special
+    files named .ipynb are listed, to be refused, never followed."""
     paths = list({os.path.abspath(path): path for path in paths}.values())   # each path once
     folders = [path for path in paths if path.is_dir()]   # the instructor's paths: a link to a folder is followed
     parents = [Path(os.path.abspath(path)).parent for path in folders]
@@ -71,13 +73,13 @@ def find_submissions(paths: list[Path], known: list[str], too_deep: list[Path] |
             found.append(loose_file(path, known))
             continue
         with_siblings = parents.count(Path(os.path.abspath(path)).parent) > 1
-        one_student = with_siblings or any(os.path.lexists(path / f"{name}.ipynb") for name in known)
+        owned = one_student or with_siblings or any(os.path.lexists(path / f"{name}.ipynb") for name in known)
         owner, subfolders = Path(os.path.abspath(path)).name, set()
         for folder, directories, files in walk(path, too_deep=too_deep):
             directories[:] = [name for name in directories if name != ".ipynb_checkpoints"]   # Jupyter's copies
             relative = Path(folder).relative_to(path)
             for file in (Path(folder) / name for name in files if name.endswith(".ipynb")):
-                if one_student:
+                if owned:
                     found.append(Found(file, owner, file.parent, str(file.relative_to(path))))
                     subfolders.update(relative.parts[:1])
                 elif relative.parts:      # entregas/ana/…/x.ipynb → ana, at any depth
@@ -147,11 +149,11 @@ def modified(found: Found) -> tuple[int, str]:
         return 0, found.where
 
 
-def discover(paths: list[Path], max_notebooks: int = 1) -> list[Submission]:
+def discover(paths: list[Path], max_notebooks: int = 1, one_student: bool = False) -> list[Submission]:
     """Every submission under ``paths``: at most ``max_notebooks`` per student and assignment, the newest
     (by modification time; ties by name), and the others named in each kept row's notes."""
     known, too_deep, groups = assignments(), [], {}
-    for found in find_submissions(paths, known, too_deep):
+    for found in find_submissions(paths, known, too_deep, one_student):
         submission = identify(found, known)
         groups.setdefault((found.student, submission.assignment), []).append((found, submission))
     if too_deep:

@@ -125,14 +125,15 @@ def protected_paths(results: Path, work: Path) -> list[Path]:
 
 def autograde(assignment: str, submission: Path, results: Path, work: Path, lang: str) -> dict:
     """Grade the submitted notebooks of ``assignment`` and write Gradescope's results.json; returns it."""
-    notebooks = sorted(submission.glob("*.ipynb")) or sorted(submission.rglob("*.ipynb"))
+    notebooks = list(submission.rglob("*.ipynb"))
     isolated, run_as = isolation(protected_paths(results, work))
     if run_as:
         os.environ[jail.RUN_AS_ENV] = run_as   # read by the grading processes' jail.Environment
         jail.kill_user(run_as)
     try:
-        graded = [r for r in grade_batch(notebooks, work, isolated=isolated) if r.assignment == assignment] \
-            if notebooks else []
+        # the upload is one student's: one row per assignment, the newest notebook (the others named in its notes)
+        graded = [r for r in grade_batch([submission], work, isolated=isolated, one_student=True)
+                  if r.assignment == assignment] if notebooks else []
     finally:
         if run_as:   # before the results are written: nothing of the student's may outlive grading
             print(f"killed {jail.kill_user(run_as)} process(es) of {run_as!r} left after grading", file=sys.stderr)
