@@ -404,8 +404,8 @@ def _judge_distinct(case, value):
                          "you counted distinct values; each neuron is a whole column"))):
         if value == variant and variant != answer:
             return Msg("devolvió {value}: {why}", "returned {value}: {why}").format(value=value, why=why)
-    return Msg("devolvió {value}, pero el kernel empieza con {answer} columnas distintas",
-               "returned {value}, but the kernel starts with {answer} distinct columns").format(value=value, answer=answer)
+    return Msg("devolvió {value}, pero la matriz de pesos empieza con {answer} columnas distintas",
+               "returned {value}, but the weight matrix starts with {answer} distinct columns").format(value=value, answer=answer)
 
 
 # ------------------------------------------------------------ 1.8 / 1.9 Keras
@@ -429,7 +429,7 @@ def _judge_or_model(model):
     hits = _hits(model, "OR")
     if hits != 4:
         return Msg("acierta {hits}/4 en la tabla de OR. Con 4 ejemplos en un lote, cada época es una sola "
-                   "actualización: revisa la tasa de aprendizaje (experimento de la pregunta 1.11)",
+                   "actualización: revisa la tasa de aprendizaje (experimento del ejercicio 1.11)",
                    "gets {hits}/4 of the OR truth table. With 4 examples in one batch each epoch is a single "
                    "update: check the learning rate (experiment of question 1.11)").format(hits=hits)
     return None
