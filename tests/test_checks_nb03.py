@@ -421,9 +421,12 @@ def test_training_mistakes_are_named_on_a_longer_run(solution_namespace):
 def test_hidden_mnist_case_catches_a_network_that_does_not_learn(solution_namespace):
     exercise = get_exercise("3.4")
     mnist_case = next(case for case in with_expected("3.4", hidden_cases("3.4")) if case.args[0].shape[1] == 784)
-    result = exercise.judge(exercise.run({"train_network": train_never_updates}, [mnist_case]))
-    assert result.status == Status.WRONG and "no se actualiza ninguno" in result.message.es
-    assert "(…)" in result.message.es  # hidden inputs are never shown
+    outcome = exercise.run({"train_network": train_never_updates}, [mnist_case])[0]
+    assert "no se actualiza ninguno" in exercise.judge_case(mnist_case, outcome.value).es   # the judge sees it
+    result = exercise.judge([outcome])
+    # the student learns which function fails a hidden test, never what the judge found in it
+    assert result.status == Status.WRONG and "prueba oculta" in result.message.es
+    assert "(…)" in result.message.es and "no se actualiza" not in result.message.es
 
 
 # ---------------------------------------------------------------- mutation testing
