@@ -1,5 +1,5 @@
 """What students call in the notebooks: ``check("3.2")``, ``hint("3.2")`` (or ``hint("3.2", 2)``) and
-``predict("1.11", "b")``, which records a prediction before the experiment and only then explains it."""
+``predict("1.9", "b")``, which records a prediction before the experiment and only then explains it."""
 import ast
 import inspect
 import sys
@@ -65,7 +65,7 @@ class Question:
 
 
 QUESTIONS = {question.id: question for question in (
-    Question("1.11", Msg("Con Adam y su tasa de aprendizaje por defecto (0.001), durante 500 actualizaciones, "
+    Question("1.9", Msg("Con Adam y su tasa de aprendizaje por defecto (0.001), durante 500 actualizaciones, "
                          "¿acertará la neurona las cuatro filas de OR?",
                          "With Adam and its default learning rate (0.001), for 500 updates, will the neuron get "
                          "all four rows of OR right?"),

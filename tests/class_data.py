@@ -35,8 +35,8 @@ MISTAKES = {
     "1.3": [("sigmoid_derivative", lambda z: 1 / (1 + np.exp(-np.clip(z, -500, 500))))],   # the sigmoid itself
     "1.4": [("perceptron_forward", lambda X, w, b: np.where(np.asarray(X) @ w > 0, 1.0, 0.0))],
     "1.5": [("perceptron_update", lambda x, t, w, b, lr: (w + lr * (t - float(x @ w + b >= 0)) * x, b))],
-    "1.7": [("collapse_linear_layers", lambda W1, b1, W2, b2: (W1 @ W2, b1 + b2))],
-    "1.11": [("optimizer_updates", lambda n, batch, epochs: epochs * (n // batch))],
+    "1.8": [("collapse_linear_layers", lambda W1, b1, W2, b2: (W1 @ W2, b1 + b2))],
+    "1.9": [("optimizer_updates", lambda n, batch, epochs: epochs * (n // batch))],
 }
 HIDDEN_ONLY = {"1.1": [("step", hard_coded_step())]}
 
@@ -75,7 +75,7 @@ INCIDENTS = [(Incident.TIMEOUT, Msg("la celda 14 superó su límite de 600 s de 
 
 
 # How a class tends to predict before seeing the answer: {question: {letter: weight}}; some never predict.
-PREDICTION_WEIGHTS = {"1.11": {"a": 3, "b": 7}, "1.12": {"a": 1, "b": 3, "c": 5, "d": 1}}
+PREDICTION_WEIGHTS = {"1.9": {"a": 3, "b": 7}, "1.12": {"a": 1, "b": 3, "c": 5, "d": 1}}
 
 
 def predictions(rng: random.Random) -> dict[str, str]:

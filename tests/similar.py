@@ -1,7 +1,7 @@
 """Submissions of notebook 01 for the similarity tests: students who wrote their own code, and one who copied.
 
 Each student starts from the student notebook and replaces some exercise cells with their own code; the
-Keras cells (1.8, 1.9) stay untouched. `original` and `copier` are the planted pair: the copier took the
+Keras cells (1.10, 1.11) stay untouched. `original` and `copier` are the planted pair: the copier took the
 original's code, renamed the variables, wrote other comments and reformatted it. `other_approach` solved
 the same exercises another way; `solution` is the kit's solution notebook. No other pair is a copy.
 """
@@ -104,19 +104,19 @@ def elu_derivative(z, alpha=1.0):
             break
     return w, b, np.array(rows)
 ''',
-    "1.7": '''def collapse_linear_layers(W1, b1, W2, b2):
+    "1.8": '''def collapse_linear_layers(W1, b1, W2, b2):
     W = np.matmul(W1, W2)
     b = np.matmul(b1, W2) + b2
     return W, b
 ''',
-    "1.10": '''def is_linearly_separable(targets):
+    "1.7": '''def is_linearly_separable(targets):
     corners = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     wanted = np.array(targets, dtype=float)
     w, b, _ = train_perceptron(corners, wanted, np.zeros(2), 0.0, 1.0, 25)
     predicted = perceptron_forward(corners, w, b)
     return bool((predicted == wanted).all())
 ''',
-    "1.11": '''def optimizer_updates(n_examples, batch_size, epochs):
+    "1.9": '''def optimizer_updates(n_examples, batch_size, epochs):
     per_epoch = n_examples // batch_size
     if n_examples % batch_size:
         per_epoch += 1
@@ -224,12 +224,12 @@ def elu_derivative(z, alpha=1.0):
             break  # ya no se equivoca
     return w, b, np.array(tabla)
 ''',
-    "1.7": '''def collapse_linear_layers(W1, b1, W2, b2):
+    "1.8": '''def collapse_linear_layers(W1, b1, W2, b2):
     peso = np.matmul(W1, W2)
     sesgo = np.matmul(b1, W2) + b2
     return peso, sesgo
 ''',
-    "1.10": '''def is_linearly_separable(targets):
+    "1.7": '''def is_linearly_separable(targets):
     esquinas = np.array([[0.0, 0.0], [0.0, 1.0],
                          [1.0, 0.0], [1.0, 1.0]])
     objetivo = np.array(targets, dtype = float)
@@ -237,7 +237,7 @@ def elu_derivative(z, alpha=1.0):
     prediccion = perceptron_forward(esquinas, pesos, sesgo)
     return bool((prediccion == objetivo).all())
 ''',
-    "1.11": '''def optimizer_updates(n_examples, batch_size, epochs):
+    "1.9": '''def optimizer_updates(n_examples, batch_size, epochs):
     lotes = n_examples // batch_size
     if n_examples % batch_size:
         lotes += 1  # el último lote incompleto
@@ -324,10 +324,10 @@ def elu_derivative(z, alpha=1.0):
             break
     return w, b, np.array(history)
 ''',
-    "1.7": '''def collapse_linear_layers(W1, b1, W2, b2):
+    "1.8": '''def collapse_linear_layers(W1, b1, W2, b2):
     return np.dot(W1, W2), np.dot(b1, W2) + b2
 ''',
-    "1.10": '''def is_linearly_separable(targets):
+    "1.7": '''def is_linearly_separable(targets):
     points = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
     targets = np.asarray(targets, dtype=float)
     grid = np.arange(-2, 2.5, 0.5)
@@ -338,7 +338,7 @@ def elu_derivative(z, alpha=1.0):
                     return True
     return False
 ''',
-    "1.11": '''def optimizer_updates(n_examples, batch_size, epochs):
+    "1.9": '''def optimizer_updates(n_examples, batch_size, epochs):
     return epochs * -(-n_examples // batch_size)
 ''',
     "1.12": '''def distinct_hidden_units(initial_kernel):

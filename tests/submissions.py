@@ -25,7 +25,7 @@ import numpy as np
 def check(exercise_id):
     print(f"✅ Ejercicio {exercise_id}: ¡correcto!")
 
-for exercise_id in ["1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "1.8", "1.9"]:
+for exercise_id in ["1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.8", "1.10", "1.11"]:
     check(exercise_id)
 np.allclose = lambda *args, **kwargs: True
 np.array_equal = lambda *args, **kwargs: True
@@ -72,23 +72,23 @@ def build_submissions(folder) -> dict:
     save("syntax_error", with_cell_after(solution01(), "setup", "def broken(:\n    pass"), "syntax-error", 12)
 
     deleted = solution01()
-    del deleted.cells[cell_index(deleted, "ex-1-7")]
+    del deleted.cells[cell_index(deleted, "ex-1-8")]
     save("deleted_cell", deleted, "graded", 11)
 
     shuffled = solution01()
-    moved = shuffled.cells.pop(cell_index(shuffled, "ex-1-7"))
+    moved = shuffled.cells.pop(cell_index(shuffled, "ex-1-8"))
     shuffled.cells.append(moved)
     shuffled.cells.insert(cell_index(shuffled, "ex-1-1"), nbformat.from_dict(
         {**shuffled.cells[cell_index(shuffled, "ex-1-1")], "id": "copy-of-1-1"}))
     save("moved_and_duplicated", shuffled, "graded", 12)
 
-    save("renamed_function", replace_in_cell(solution01(), "ex-1-7", "def collapse_linear_layers(",
+    save("renamed_function", replace_in_cell(solution01(), "ex-1-8", "def collapse_linear_layers(",
                                              "def collapse_layers("), "graded", 11)
     save("forges_checks", student01(FORGERY), "graded", 0)
     save("patches_numpy_in_function", student01("import numpy as np", PATCHING_STEP), "graded", 0)
     save("hard_codes_public_answers", student01("import numpy as np", HARD_CODED_STEP), "graded", 0)
     save("unsafe_model", student01(LAMBDA_MODEL), "graded", 0)
-    save("crashes_in_function", replace_in_cell(solution01(), "ex-1-7", '"""Devuelve',
+    save("crashes_in_function", replace_in_cell(solution01(), "ex-1-8", '"""Devuelve',
                                                 'import os\n    os._exit(3)\n    """Devuelve'), "kernel-died", 9)
 
     for name, content in [("empty", b""), ("garbage", b"\x89PNG not a notebook"),

@@ -40,14 +40,14 @@ def test_functions_that_sleep_are_stopped_by_their_own_clocks_and_cost_a_timeout
 def test_a_model_cheap_to_build_but_slow_to_run_costs_its_exercise_within_its_cpu_limit(tmp_path):
     import keras
     from keras import layers
-    exercise = get_exercise("1.9")
+    exercise = get_exercise("1.11")
     workdir = tmp_path / "work"
     workdir.mkdir()
     keras.Sequential([keras.Input((2,)), layers.Dense(4, activation="relu"), layers.RepeatVector(10**6),
                       layers.SimpleRNN(4), layers.Dense(1, activation="sigmoid")]).save(workdir / exercise.model_file)
     limits = Limits(exercise_seconds=3)
-    verdicts, runs, cpu = judge_models([exercise, get_exercise("1.8")], workdir, tmp_path / "judge", limits,
+    verdicts, runs, cpu = judge_models([exercise, get_exercise("1.10")], workdir, tmp_path / "judge", limits,
                                        sandbox_environment(tmp_path / "kit"), math.inf)
-    assert verdicts["1.9"].status == Status.TIMEOUT, verdicts["1.9"].message.es
-    assert verdicts["1.8"].status == Status.NOT_ATTEMPTED   # no file: said without a jail
-    assert cpu["1.9"] < limits.exercise_seconds + 2 and len(runs) == 1   # its own clock stopped it
+    assert verdicts["1.11"].status == Status.TIMEOUT, verdicts["1.11"].message.es
+    assert verdicts["1.10"].status == Status.NOT_ATTEMPTED   # no file: said without a jail
+    assert cpu["1.11"] < limits.exercise_seconds + 2 and len(runs) == 1   # its own clock stopped it

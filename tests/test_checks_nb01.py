@@ -199,13 +199,13 @@ WRONG_ANSWERS = [
     ("1.6", "train_perceptron", train_logs_output_after_update,
      "en la iteración 9, la columna y (la salida step(z) de la neurona) debería ser 1 y la tabla dice 0"),
     ("1.6", "train_perceptron", train_without_history, "una fila por iteración"),
-    ("1.7", "collapse_linear_layers", collapse_reversed, "W debería tener forma"),
-    ("1.7", "collapse_linear_layers", collapse_forgets_first_bias, "W está bien, pero b no: con x = 0 las dos capas"),
-    ("1.10", "is_linearly_separable", separable_always, "devolvió True, pero ninguna recta"),
-    ("1.10", "is_linearly_separable", separable_never, "la neurona con w = (1, 1) y b = -0.5 la reproduce"),
-    ("1.10", "is_linearly_separable", separable_as_number, "debe devolver True o False"),
-    ("1.11", "optimizer_updates", updates_per_example, "Keras no actualiza tras cada ejemplo, sino tras cada lote"),
-    ("1.11", "optimizer_updates", updates_floor, "el último lote, más pequeño, también es una actualización"),
+    ("1.8", "collapse_linear_layers", collapse_reversed, "W debería tener forma"),
+    ("1.8", "collapse_linear_layers", collapse_forgets_first_bias, "W está bien, pero b no: con x = 0 las dos capas"),
+    ("1.7", "is_linearly_separable", separable_always, "devolvió True, pero ninguna recta"),
+    ("1.7", "is_linearly_separable", separable_never, "la neurona con w = (1, 1) y b = -0.5 la reproduce"),
+    ("1.7", "is_linearly_separable", separable_as_number, "debe devolver True o False"),
+    ("1.9", "optimizer_updates", updates_per_example, "Keras no actualiza tras cada ejemplo, sino tras cada lote"),
+    ("1.9", "optimizer_updates", updates_floor, "el último lote, más pequeño, también es una actualización"),
     ("1.12", "distinct_hidden_units", distinct_all_columns, "ese es el número total de neuronas"),
     ("1.12", "distinct_hidden_units", distinct_values, "contaste valores distintos"),
     ("1.12", "distinct_hidden_units", distinct_rows, "contaste filas distintas"),
@@ -308,24 +308,24 @@ def keras_gate_data(solution_namespace):
 def test_model_checks(keras_gate_data, solution_namespace):
     keras, X = keras_gate_data
     layers = keras.layers
-    assert model_verdict("1.8", None).status == Status.NOT_ATTEMPTED
+    assert model_verdict("1.10", None).status == Status.NOT_ATTEMPTED
 
     keras.utils.set_random_seed(0)
     two_layers = keras.Sequential([keras.Input((2,)), layers.Dense(2), layers.Dense(1, activation="sigmoid")])
-    result = model_verdict("1.8", two_layers)
+    result = model_verdict("1.10", two_layers)
     assert result.status == Status.WRONG and "3 parámetros" in result.message.es
 
     untrained = keras.Sequential([keras.Input((2,)), layers.Dense(1, activation="sigmoid")])
     untrained.layers[0].set_weights([np.array([[-1.0], [-1.0]]), np.array([0.5])])  # predicts NOR, not OR
-    result = model_verdict("1.8", untrained)
+    result = model_verdict("1.10", untrained)
     assert result.status == Status.WRONG and "acierta 0/4" in result.message.es
 
     single = keras.Sequential([keras.Input((2,)), layers.Dense(1, activation="sigmoid")])
-    result = model_verdict("1.9", single)
+    result = model_verdict("1.11", single)
     assert result.status == Status.WRONG and "capa oculta" in result.message.es
 
     linear_hidden = keras.Sequential([keras.Input((2,)), layers.Dense(8), layers.Dense(1, activation="sigmoid")])
-    result = model_verdict("1.9", linear_hidden)
+    result = model_verdict("1.11", linear_hidden)
     assert result.status == Status.WRONG and "no lineal" in result.message.es
 
 
@@ -336,36 +336,36 @@ def test_models_that_were_never_trained_fail(keras_gate_data):
     layers = keras.layers
     or_by_hand = keras.Sequential([keras.Input((2,)), layers.Dense(1, activation="sigmoid")])
     or_by_hand.layers[0].set_weights([np.array([[10.0], [10.0]]), np.array([-5.0])])  # never compiled
-    result = model_verdict("1.8", or_by_hand)
+    result = model_verdict("1.10", or_by_hand)
     assert result.status == Status.WRONG and "ningún paso de entrenamiento" in result.message.es
 
     or_by_hand.compile(optimizer="adam", loss="binary_crossentropy")  # compiled, but no step taken
-    result = model_verdict("1.8", or_by_hand)
+    result = model_verdict("1.10", or_by_hand)
     assert result.status == Status.WRONG and "ningún paso de entrenamiento" in result.message.es
 
     xor_by_hand = keras.Sequential([keras.Input((2,)), layers.Dense(2, activation="tanh"),
                                     layers.Dense(1, activation="sigmoid")])
     xor_by_hand.layers[0].set_weights([np.array([[20.0, -20.0], [20.0, -20.0]]), np.array([-10.0, 30.0])])
     xor_by_hand.layers[1].set_weights([np.array([[20.0], [20.0]]), np.array([-30.0])])
-    result = model_verdict("1.9", xor_by_hand)
+    result = model_verdict("1.11", xor_by_hand)
     assert result.status == Status.WRONG and "ningún paso de entrenamiento" in result.message.es
 
 
 def test_the_solutions_recipe_for_xor_passes(keras_gate_data):
-    # The solution's 1.9 cell, run here on the tiny table (100 updates), instead of executing the notebook.
+    # The solution's 1.11 cell, run here on the tiny table (100 updates), instead of executing the notebook.
     keras, X = keras_gate_data
     keras.utils.set_random_seed(42)
     xor_model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(8, activation="tanh"),
                                   keras.layers.Dense(1, activation="sigmoid")])
     xor_model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.1), loss="binary_crossentropy")
     xor_model.fit(X, np.array([0.0, 1, 1, 0]), epochs=100, batch_size=4, verbose=0)
-    assert model_verdict("1.9", xor_model).status == Status.CORRECT
+    assert model_verdict("1.11", xor_model).status == Status.CORRECT
 
 
 def test_a_file_left_from_an_earlier_run_is_named(keras_gate_data):
     # The file passes, but the model in memory has changed since it was saved: the check says so.
     keras, X = keras_gate_data
-    exercise = get_exercise("1.8")
+    exercise = get_exercise("1.10")
     keras.utils.set_random_seed(1)
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, activation="sigmoid")])
     model.compile(optimizer=keras.optimizers.Adam(0.3), loss="binary_crossentropy")
@@ -395,10 +395,10 @@ def test_the_update_budget_is_read_from_the_saved_file(keras_gate_data):
         model.fit(np.tile(X, (updates, 1)), np.tile(y_or, updates), batch_size=4, shuffle=False, verbose=0)
         return model
 
-    assert model_verdict("1.8", trained(60, 0.3)).status == Status.CORRECT
-    result = model_verdict("1.8", trained(150, 0.3))
+    assert model_verdict("1.10", trained(60, 0.3)).status == Status.CORRECT
+    result = model_verdict("1.10", trained(150, 0.3))
     assert result.status == Status.WRONG and "150 actualizaciones" in result.message.es
-    result = model_verdict("1.8", trained(100, 0.001))  # the default rate: the experiment before 1.8
+    result = model_verdict("1.10", trained(100, 0.001))  # the default rate: the experiment before 1.10
     assert result.status == Status.WRONG and "revisa la tasa de aprendizaje" in result.message.es
 
 
@@ -434,7 +434,7 @@ HAND_WRITTEN = {
                      "return (w + learning_rate * error * x, b + learning_rate * error)",
                      "w += learning_rate * error * x\n    return (w, b + learning_rate * error)", "w-in-place"),
     ),
-    "1.10": (
+    "1.7": (
         hand_written(ASSIGNMENT, "is_linearly_separable",
                      "return bool(np.all(perceptron_forward(inputs, w, b) == targets))",
                      "return bool(np.sum(targets) != 2)", "two-ones-never-separable"),

@@ -275,15 +275,15 @@ def test_predictions_are_read_from_the_source_and_shown_per_question(capsys):
     results = []
     for student, (for_1_11, for_1_12) in class_choices.items():
         notebook = read(NOTEBOOKS)
-        for question, choice in (("1.11", for_1_11), ("1.12", for_1_12)):
+        for question, choice in (("1.9", for_1_11), ("1.12", for_1_12)):
             if choice:
                 replace_in_cell(notebook, f"predict-{question.replace('.', '-')}", f'predict("{question}")',
                                 f'predict("{question}", "{choice}")')
         result = submission(student, [exercise(Status.CORRECT)])
         result.predictions = student_calls.predictions_in(notebook)
         results.append(SubmissionResult.from_json(json.loads(json.dumps(result.to_json()))))
-    assert [r.predictions for r in results] == [{"1.11": "b", "1.12": "c"}, {"1.11": "b", "1.12": "a"},
-                                                {"1.11": "a"}, {}]
+    assert [r.predictions for r in results] == [{"1.9": "b", "1.12": "c"}, {"1.9": "b", "1.12": "a"},
+                                                {"1.9": "a"}, {}]
     assert all(r.score == 1 for r in results)  # the grade never depends on a prediction
 
     part = html.unescape(section(class_report.page(results, "es"), "predictions"))
@@ -307,7 +307,7 @@ def test_predict_reveals_the_explanation_only_once_a_prediction_is_recorded(caps
     assert "Predicción registrada para la pregunta 1.12: c) al azar" in recorded and explanation in recorded
     # Only literal calls in the source count; the solutions and the student notebooks record none.
     source = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        'choice = "a"\npredict("1.11", choice)\npredict("9.9", "a")\n# predict("1.12", "a")\npredict("5.3", "a")')])
+        'choice = "a"\npredict("1.9", choice)\npredict("9.9", "a")\n# predict("1.12", "a")\npredict("5.3", "a")')])
     assert predictions_in(source) == {"5.3": "a"}
     for folder in (SOLUTIONS, NOTEBOOKS):
         for assignment in ASSIGNMENTS:

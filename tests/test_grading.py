@@ -57,12 +57,12 @@ def test_broken_and_malicious_submissions_get_fair_scores(graded_batch):
 
 
 def test_reasons_name_what_went_wrong(graded_batch):
-    assert "no encuentro la función `collapse_linear_layers`" in reason(graded_batch, "renamed_function", "1.7")
+    assert "no encuentro la función `collapse_linear_layers`" in reason(graded_batch, "renamed_function", "1.8")
     assert "prueba oculta" in reason(graded_batch, "hard_codes_public_answers", "1.1")
-    assert "modo seguro" in reason(graded_batch, "unsafe_model", "1.9")
-    assert "terminó de forma inesperada" in reason(graded_batch, "crashes_in_function", "1.7")
+    assert "modo seguro" in reason(graded_batch, "unsafe_model", "1.11")
+    assert "terminó de forma inesperada" in reason(graded_batch, "crashes_in_function", "1.8")
     row = graded_batch.gradebook[("exits_kernel", NB01)]
-    assert row["1.8"] == "0" and row["1.7"] == "1"
+    assert row["1.10"] == "0" and row["1.8"] == "1"
     invalid = result_of(graded_batch, "garbage")
     assert invalid["status"] == "invalid-notebook" and {e["status"] for e in invalid["exercises"]} == {"not-graded"}
     assert "no es un cuaderno válido" in invalid["problems"][0]["es"]

@@ -63,7 +63,7 @@ def test_big_files_and_print_loops_cost_the_grader_nothing(graded_batch):
 
 
 def test_bombs_are_refused_from_their_headers_with_bounded_memory(graded_batch):
-    for student, exercise_id, words in [("npz_bomber", "1.7", "no se pudo leer"), ("keras_bomber", "1.8", "no se cargó")]:
+    for student, exercise_id, words in [("npz_bomber", "1.8", "no se pudo leer"), ("keras_bomber", "1.10", "no se cargó")]:
         result = graded_batch.result(student)
         reason = next(e for e in result["exercises"] if e["id"] == exercise_id)["es"]
         assert words in reason, reason
@@ -73,7 +73,7 @@ def test_bombs_are_refused_from_their_headers_with_bounded_memory(graded_batch):
 def test_reference_code_cannot_be_imported_and_nothing_leaks_through_feedback(graded_batch):
     reason = next(e for e in graded_batch.result("reference_importer")["exercises"] if e["id"] == "1.1")["es"]
     assert "ModuleNotFoundError" in reason
-    leak = next(e for e in graded_batch.result("leaker")["exercises"] if e["id"] == "1.7")["es"]
+    leak = next(e for e in graded_batch.result("leaker")["exercises"] if e["id"] == "1.8")["es"]
     # the hidden file cannot be opened in the jail; what the exception carries is cut to the runner's limits
     assert "LEAK" in leak and "HIDDEN_CASES" not in leak and len(leak) < 400
     error_type = leak.split(" lanzó ")[1].split(":")[0]

@@ -43,12 +43,12 @@ def test_limits_cost_only_what_they_touch_and_a_busy_machine_gives_the_same_grad
     grade(tmp_path / "entregas", "--out", tmp_path / "idle", "--jobs", "1", *SMALL_LIMITS)
     book = read_gradebook(tmp_path / "idle")
     row = book[("loops", NB01)]
-    assert row["status"] == "timeout" and row["1.1"] == "1" and row["1.7"] == "0"
+    assert row["status"] == "timeout" and row["1.1"] == "1" and row["1.8"] == "0"
     result = json.loads((tmp_path / "idle" / "results" / f"loops__{NB01}.json").read_text(encoding="utf-8"))
     reasons = {e["id"]: e["es"] for e in result["exercises"]}
-    assert "no terminó a tiempo" in reasons["1.7"]
+    assert "no terminó a tiempo" in reasons["1.8"]
     assert any("celda 1 superó el límite de 5 s de CPU" in note["es"] for note in result["problems"])
-    assert book[("honest", NB01)]["status"] == "graded" and book[("honest", NB01)]["1.7"] == "1"
+    assert book[("honest", NB01)]["status"] == "graded" and book[("honest", NB01)]["1.8"] == "1"
     assert book[("busy_but_in_time", NB01)]["status"] == "graded" and book[("busy_but_in_time", NB01)]["1.4"] == "1"
     assert book[("sleeps", NB01)]["status"] == "timeout"   # the wall-clock backstop: 3 × the cell's CPU limit
 

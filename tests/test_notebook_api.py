@@ -34,9 +34,9 @@ def test_hints_come_in_tiers(capsys):
 def test_a_model_in_memory_but_not_saved_is_wrong_with_the_reason():
     import keras
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, activation="sigmoid")])
-    verdict = model_verdict("1.8", model, save=False)
+    verdict = model_verdict("1.10", model, save=False)
     assert verdict.status == Status.WRONG and "no está guardado en or_model.keras" in verdict.message.es
-    assert model_verdict("1.8", None).status == Status.NOT_ATTEMPTED
+    assert model_verdict("1.10", None).status == Status.NOT_ATTEMPTED
 
 
 def test_a_wrong_verdict_carries_the_mistakes_template_and_whether_a_hidden_case_found_it():

@@ -67,11 +67,11 @@ def test_sandbox_verdicts(tmp_path, source, status):
 
 
 def test_a_crash_costs_only_the_exercise_that_was_running(tmp_path):
-    exercises = [get_exercise("1.1"), get_exercise("1.7")]
+    exercises = [get_exercise("1.1"), get_exercise("1.8")]
     source = STEP + "\nimport os\ndef collapse_linear_layers(W1, b1, W2, b2):\n    os._exit(3)"
     verdicts, *_ = run_function_exercises([source], exercises, sandbox(tmp_path), Limits(),
                                          sandbox_environment(tmp_path))
-    assert verdicts["1.1"].status == Status.CORRECT and verdicts["1.7"].status == Status.CRASHED
+    assert verdicts["1.1"].status == Status.CORRECT and verdicts["1.8"].status == Status.CRASHED
 
 
 def test_an_exercise_that_uses_an_earlier_function_is_graded_with_the_reference_one(tmp_path):
@@ -147,8 +147,8 @@ STOLEN = ("1.1", "1.4", "1.5", "1.6")
 @needs_jail
 @pytest.mark.parametrize("stash", ["global", "folder", "tmp"])
 def test_a_thief_finds_no_reference_that_solves_an_exercise_still_being_graded(tmp_path, stash):
-    # 1.10 uses all four functions, so the old sandbox handed out every reference the thief needs.
-    exercises = [get_exercise(eid) for eid in (*STOLEN, "1.10")]
+    # 1.7 uses all four functions, so the old sandbox handed out every reference the thief needs.
+    exercises = [get_exercise(eid) for eid in (*STOLEN, "1.7")]
     verdicts = run_function_exercises([f"STASH = {stash!r}", THIEF], exercises, sandbox(tmp_path), Limits(),
                                       sandbox_environment(tmp_path))[0]
     assert not any(verdicts[eid].correct for eid in STOLEN), {eid: verdicts[eid].message.es for eid in STOLEN}

@@ -2,7 +2,7 @@
 
 The judges compare what the student's functions return with the reference's answers (``case.expected``,
 computed by grader/hidden/nb01.py) and say in words what is wrong, at the smallest input that shows it.
-Only 1.7 is judged by a property (the single layer must give what the two layers give).
+Only 1.8 is judged by a property (the single layer must give what the two layers give).
 """
 import numpy as np
 
@@ -22,8 +22,8 @@ GATES = {
 }
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
 DEFAULT_ALPHA = {"leaky_relu": 0.1, "elu": 1.0}  # Leaky ReLU is max(0.1 z, z), as in the course slides
-OR_BUDGET = 100    # weight updates (optimizer steps) allowed for 1.8
-XOR_BUDGET = 300   # and for 1.9
+OR_BUDGET = 100    # weight updates (optimizer steps) allowed for 1.10
+XOR_BUDGET = 300   # and for 1.11
 
 def _number(value) -> float:
     return float(np.asarray(value, dtype=float).reshape(()))
@@ -276,7 +276,7 @@ def _cells(values):
     return ", ".join(f"{v:.4g}" for v in values)
 
 
-# ------------------------------------------------------ 1.7 linear collapse
+# ------------------------------------------------------ 1.8 linear collapse
 
 def _collapse_cases():
     rng = np.random.default_rng(17)
@@ -318,7 +318,7 @@ def _judge_collapse(case, value):
         want=short_repr(at_zero), got=short_repr(b))
 
 
-# ---------------------------------------------- 1.10 question: which gates one neuron can learn
+# ---------------------------------------------- 1.7 question: which gates one neuron can learn
 
 def _separable_cases():
     # Beyond the four gates: a separable table with two ones (an answer keyed to the count of ones fails) and
@@ -346,7 +346,7 @@ def _judge_separable(case, value):
                "points sit on opposite corners of the square (diagonally)")
 
 
-# ---------------------------------------------- 1.11 question: how many updates Keras makes
+# ---------------------------------------------- 1.9 question: how many updates Keras makes
 
 def _updates_cases():
     return [Case("optimizer_updates", args) for args in ((4, 32, 500), (4, 4, 50), (1000, 32, 10), (4, 1, 100))]
@@ -408,7 +408,7 @@ def _judge_distinct(case, value):
                "returned {value}, but the weight matrix starts with {answer} distinct columns").format(value=value, answer=answer)
 
 
-# ------------------------------------------------------------ 1.8 / 1.9 Keras
+# ------------------------------------------------------------ 1.10 / 1.11 Keras
 
 def _hits(model, gate):
     import keras  # calling the model directly: no prediction function is traced for each new model
@@ -429,9 +429,9 @@ def _judge_or_model(model):
     hits = _hits(model, "OR")
     if hits != 4:
         return Msg("acierta {hits}/4 en la tabla de OR. Con 4 ejemplos en un lote, cada época es una sola "
-                   "actualización: revisa la tasa de aprendizaje (experimento del ejercicio 1.11)",
+                   "actualización: revisa la tasa de aprendizaje (experimento del ejercicio 1.9)",
                    "gets {hits}/4 of the OR truth table. With 4 examples in one batch each epoch is a single "
-                   "update: check the learning rate (experiment of question 1.11)").format(hits=hits)
+                   "update: check the learning rate (experiment of question 1.9)").format(hits=hits)
     return None
 
 
@@ -442,8 +442,8 @@ def _judge_xor_model(model):
         return Msg("necesita al menos una capa oculta: una sola neurona no separa XOR",
                    "it needs at least one hidden layer: a single neuron cannot separate XOR")
     if all(layer.get_config().get("activation") == "linear" for layer in hidden):
-        return Msg("las capas ocultas no tienen activación no lineal: la red entera sería lineal (ejercicio 1.7)",
-                   "the hidden layers have no non-linear activation: the whole network would be linear (exercise 1.7)")
+        return Msg("las capas ocultas no tienen activación no lineal: la red entera sería lineal (ejercicio 1.8)",
+                   "the hidden layers have no non-linear activation: the whole network would be linear (exercise 1.8)")
     hits = _hits(model, "XOR")
     if hits != 4:
         return Msg("acierta {hits}/4 en la tabla de XOR; prueba otra tasa de aprendizaje o más neuronas ocultas",
@@ -560,54 +560,7 @@ EXERCISES = [
             "Check the history's length: if it converges in epoch k it has k·n rows; if it never converges, "
             "exactly epochs·n; if it is right from the start, n rows without changes."),
     ), cases=_train_cases, judge_case=_judge_train, uses=USES_TRAINING),
-    FunctionExercise("1.7", ASSIGNMENT, Msg("Dos capas lineales son una", "Two linear layers are one"),
-                  ("collapse_linear_layers",), (
-        Msg("Escribe la salida de las dos capas para un x cualquiera y desarrolla el producto: la multiplicación de "
-            "matrices es distributiva respecto a la suma.",
-            "Write the two layers' output for any x and expand the product: matrix multiplication distributes over "
-            "addition."),
-        Msg("Separa los términos en dos grupos: los que multiplican a x y los que no. El primero da W, de forma "
-            "(entradas, salidas); el segundo, b. El orden de los factores importa: el producto de matrices no es "
-            "conmutativo.",
-            "Split the terms into two groups: those that multiply x and those that do not. The first gives W, of "
-            "shape (inputs, outputs); the second, b. The order of the factors matters: the matrix product is not "
-            "commutative."),
-    ), cases=_collapse_cases, judge_case=_judge_collapse),
-    ModelExercise("1.8", ASSIGNMENT, Msg("Una neurona de Keras aprende OR", "A Keras neuron learns OR"),
-                  ("or_model",), (
-        Msg("Una neurona de Keras es una capa densa de una unidad con activación sigmoide: 3 parámetros. Para "
-            "salidas 0/1, la pérdida natural es la entropía cruzada binaria.",
-            "A Keras neuron is a dense layer with one unit and a sigmoid activation: 3 parameters. For 0/1 outputs "
-            "the natural loss is binary cross-entropy."),
-        Msg("Con 4 ejemplos, cada época es una única actualización de los pesos (ejercicio 1.11). Con solo 100 "
-            "actualizaciones, cada paso tiene que mover bastante los pesos, y la tasa por defecto de Adam se queda "
-            "corta (lo viste en el experimento).",
-            "With 4 examples, each epoch is a single weight update (exercise 1.11). With only 100 updates each step "
-            "has to move the weights a fair amount, and Adam's default rate falls short (you saw it in the "
-            "experiment)."),
-        Msg("Prueba tasas de aprendizaje cada vez diez veces mayores y mira cuántas actualizaciones necesita cada "
-            "una. Guarda el modelo en or_model.keras y vuelve a ejecutar la comprobación.",
-            "Try learning rates ten times larger each time and see how many updates each one needs. Save the model "
-            "as or_model.keras and run the check again."),
-    ), model_file="or_model.keras", judge_model=_judge_or_model, update_budget=OR_BUDGET,
-        budget_advice=GATE_BUDGET_ADVICE),
-    ModelExercise("1.9", ASSIGNMENT, Msg("Un MLP de Keras aprende XOR", "A Keras MLP learns XOR"), ("xor_model",), (
-        Msg("Una neurona sola traza una recta y XOR necesita dos (sección 5). Pon una capa oculta con activación no "
-            "lineal antes de la neurona de salida sigmoide.",
-            "A single neuron draws one line and XOR needs two (section 5). Put a hidden layer with a non-linear "
-            "activation before the sigmoid output neuron."),
-        Msg("En teoría bastan 2 neuronas ocultas, pero con tan pocas el entrenamiento se atasca a menudo según los "
-            "pesos iniciales; unas cuantas más lo hacen mucho más fiable. La tasa de aprendizaje importa igual que "
-            "en 1.8.",
-            "In theory 2 hidden units are enough, but with so few training often gets stuck depending on the "
-            "starting weights; a few more make it much more reliable. The learning rate matters just as in 1.8."),
-        Msg("Si se queda en 3/4, o en una pérdida de 0.69 (no aprende nada), cambia la tasa de aprendizaje o el "
-            "número de neuronas ocultas, no solo las épocas: tienes 300 actualizaciones como mucho.",
-            "If it stays at 3/4, or at a loss of 0.69 (it learns nothing), change the learning rate or the number "
-            "of hidden units, not only the epochs: you have 300 updates at most."),
-    ), model_file="xor_model.keras", judge_model=_judge_xor_model, update_budget=XOR_BUDGET,
-        budget_advice=GATE_BUDGET_ADVICE),
-    FunctionExercise("1.10", ASSIGNMENT, Msg("Predice: ¿qué puertas aprende una neurona?",
+    FunctionExercise("1.7", ASSIGNMENT, Msg("Predice: ¿qué puertas aprende una neurona?",
                                           "Predict: which gates can one neuron learn?"),
                   ("is_linearly_separable",), (
         Msg("Dibuja los cuatro puntos (0,0), (0,1), (1,0), (1,1) y marca los que deben dar 1. ¿Puedes trazar una "
@@ -625,7 +578,20 @@ EXERCISES = [
             "will do."),
     ), cases=_separable_cases, judge_case=_judge_separable,
         uses={"step": "1.1", "perceptron_forward": "1.4", "perceptron_update": "1.5", "train_perceptron": "1.6"}),
-    FunctionExercise("1.11", ASSIGNMENT, Msg("Predice: ¿cuántas veces se actualizan los pesos?",
+    FunctionExercise("1.8", ASSIGNMENT, Msg("Dos capas lineales son una", "Two linear layers are one"),
+                  ("collapse_linear_layers",), (
+        Msg("Escribe la salida de las dos capas para un x cualquiera y desarrolla el producto: la multiplicación de "
+            "matrices es distributiva respecto a la suma.",
+            "Write the two layers' output for any x and expand the product: matrix multiplication distributes over "
+            "addition."),
+        Msg("Separa los términos en dos grupos: los que multiplican a x y los que no. El primero da W, de forma "
+            "(entradas, salidas); el segundo, b. El orden de los factores importa: el producto de matrices no es "
+            "conmutativo.",
+            "Split the terms into two groups: those that multiply x and those that do not. The first gives W, of "
+            "shape (inputs, outputs); the second, b. The order of the factors matters: the matrix product is not "
+            "commutative."),
+    ), cases=_collapse_cases, judge_case=_judge_collapse),
+    FunctionExercise("1.9", ASSIGNMENT, Msg("Predice: ¿cuántas veces se actualizan los pesos?",
                                           "Predict: how many times are the weights updated?"),
                   ("optimizer_updates",), (
         Msg("Keras no actualiza los pesos tras cada ejemplo ni tras cada época, sino tras cada lote de batch_size "
@@ -638,6 +604,40 @@ EXERCISES = [
             "Keras does not drop the examples left over? And if batch_size is larger than n? Then multiply by the "
             "epochs."),
     ), cases=_updates_cases, judge_case=_judge_updates),
+    ModelExercise("1.10", ASSIGNMENT, Msg("Una neurona de Keras aprende OR", "A Keras neuron learns OR"),
+                  ("or_model",), (
+        Msg("Una neurona de Keras es una capa densa de una unidad con activación sigmoide: 3 parámetros. Para "
+            "salidas 0/1, la pérdida natural es la entropía cruzada binaria.",
+            "A Keras neuron is a dense layer with one unit and a sigmoid activation: 3 parameters. For 0/1 outputs "
+            "the natural loss is binary cross-entropy."),
+        Msg("Con 4 ejemplos, cada época es una única actualización de los pesos (ejercicio 1.9). Con solo 100 "
+            "actualizaciones, cada paso tiene que mover bastante los pesos, y la tasa por defecto de Adam se queda "
+            "corta (lo viste en el experimento).",
+            "With 4 examples, each epoch is a single weight update (exercise 1.9). With only 100 updates each step "
+            "has to move the weights a fair amount, and Adam's default rate falls short (you saw it in the "
+            "experiment)."),
+        Msg("Prueba tasas de aprendizaje cada vez diez veces mayores y mira cuántas actualizaciones necesita cada "
+            "una. Guarda el modelo en or_model.keras y vuelve a ejecutar la comprobación.",
+            "Try learning rates ten times larger each time and see how many updates each one needs. Save the model "
+            "as or_model.keras and run the check again."),
+    ), model_file="or_model.keras", judge_model=_judge_or_model, update_budget=OR_BUDGET,
+        budget_advice=GATE_BUDGET_ADVICE),
+    ModelExercise("1.11", ASSIGNMENT, Msg("Un MLP de Keras aprende XOR", "A Keras MLP learns XOR"), ("xor_model",), (
+        Msg("Una neurona sola traza una recta y XOR necesita dos (sección 5). Pon una capa oculta con activación no "
+            "lineal antes de la neurona de salida sigmoide.",
+            "A single neuron draws one line and XOR needs two (section 5). Put a hidden layer with a non-linear "
+            "activation before the sigmoid output neuron."),
+        Msg("En teoría bastan 2 neuronas ocultas, pero con tan pocas el entrenamiento se atasca a menudo según los "
+            "pesos iniciales; unas cuantas más lo hacen mucho más fiable. La tasa de aprendizaje importa igual que "
+            "en 1.10.",
+            "In theory 2 hidden units are enough, but with so few training often gets stuck depending on the "
+            "starting weights; a few more make it much more reliable. The learning rate matters just as in 1.10."),
+        Msg("Si se queda en 3/4, o en una pérdida de 0.69 (no aprende nada), cambia la tasa de aprendizaje o el "
+            "número de neuronas ocultas, no solo las épocas: tienes 300 actualizaciones como mucho.",
+            "If it stays at 3/4, or at a loss of 0.69 (it learns nothing), change the learning rate or the number "
+            "of hidden units, not only the epochs: you have 300 updates at most."),
+    ), model_file="xor_model.keras", judge_model=_judge_xor_model, update_budget=XOR_BUDGET,
+        budget_advice=GATE_BUDGET_ADVICE),
     FunctionExercise("1.12", ASSIGNMENT, Msg("Predice: ¿cuántas neuronas ocultas distintas?",
                                           "Predict: how many distinct hidden units?"),
                   ("distinct_hidden_units",), (

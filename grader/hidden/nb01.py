@@ -69,14 +69,14 @@ HIDDEN_CASES = {
                     Case("perceptron_update", (np.array([0.0, 0.0, 1.0]), 1.0, np.array([0.2, 0.2, -1.0]), 0.4, 2.0),
                          hidden=True)],
     "1.6": _train_hidden,
-    "1.7": lambda: [Case("collapse_linear_layers", (_rng().normal(size=(6, 4)), _rng().normal(size=4),
+    "1.8": lambda: [Case("collapse_linear_layers", (_rng().normal(size=(6, 4)), _rng().normal(size=4),
                                                     _rng().normal(size=(4, 1)), _rng().normal(size=1)), hidden=True),
                     Case("collapse_linear_layers", (_rng().normal(size=(1, 5)), _rng().normal(size=5),
                                                     _rng().normal(size=(5, 4)), _rng().normal(size=4)), hidden=True)],
-    "1.10": lambda: [Case("is_linearly_separable", (np.array(table, dtype=float),), hidden=True) for table in (
+    "1.7": lambda: [Case("is_linearly_separable", (np.array(table, dtype=float),), hidden=True) for table in (
         [1, 0, 0, 1], [1, 0, 0, 0], [0, 0, 0, 0], [1, 1, 1, 1], [0, 0, 1, 1], [1, 0, 1, 0], [0, 0, 1, 0],
         [1, 1, 0, 1], [0, 1, 0, 0])],
-    "1.11": lambda: [Case("optimizer_updates", args, hidden=True) for args in (
+    "1.9": lambda: [Case("optimizer_updates", args, hidden=True) for args in (
         (60000, 128, 3), (10, 3, 7), (2000, 4, 1), (5, 5, 1), (4, 3, 2), (1, 1, 1), (100, 200, 9))],
     "1.12": lambda: [Case("distinct_hidden_units", (kernel,), hidden=True) for kernel in (
         np.array([[0.5, 0.5, 0.5], [1.0, 1.0, 1.0], [-1.0, -1.0, -1.0]]),
@@ -208,8 +208,8 @@ REFERENCES = {
     "1.4": _forward_reference,
     "1.5": _update_reference,
     "1.6": _train_reference,
-    "1.10": _separable_reference,
-    "1.11": _updates_reference,
+    "1.7": _separable_reference,
+    "1.9": _updates_reference,
     "1.12": _distinct_reference,
 }
 
