@@ -341,8 +341,9 @@ class LazyClient:
 def run_controls(assignments: list[str], limits: Limits, fixed: frozenset, isolated: bool, fingerprint: str,
                  scheduler: str | None, solutions: Path | None, client: Callable, console) -> dict[str, Limits]:
     """Grade the reference solution of each assignment (grading.control) down the students' path, unless a
-    pass with the same environment key is cached. Raises ControlFailed, naming the first reference that
-    failed; otherwise returns each assignment's limits, sized by what its reference used."""
+    pass with the same environment key is cached. Raises ControlFailed as soon as a reference fails (the
+    tasks still running are dropped with the client); otherwise returns each assignment's limits, sized by
+    what its reference used."""
     folder = control.solutions_folder(solutions)
     keys, controls, todo = {}, {}, []
     for assignment in assignments:
@@ -352,20 +353,17 @@ def run_controls(assignments: list[str], limits: Limits, fixed: frozenset, isola
             todo.append((Submission(path, control.STUDENT, assignment, f"{control.STUDENT}-{assignment}"), ""))
     wall = 0.0
     if todo:
-        started, rows = time.monotonic(), {}
-        Dispatcher(client(), console, dict.fromkeys(assignments, limits), isolated, False, fingerprint,
-                   lambda submission, digest, result, executed=None: rows.update({submission.assignment: result})
-                   ).run(todo, what="reference solution(s) (the control)")
-        wall = time.monotonic() - started
-        failures = [why for submission, _ in todo if (why := control.failure(rows[submission.assignment]))]
-        for submission, _ in todo:
-            result = rows[submission.assignment]
+        def collect(submission, digest, result, executed=None):
+            if (why := control.failure(result)) is not None:   # stop at once: nobody will be graded
+                raise control.ControlFailed(why)
             controls[submission.assignment] = control.Control(submission.assignment, result.score,
                                                               result.max_score, result.usage)
-            if not control.failure(result):   # passes are cached even when another reference failed
-                control.remember(keys[submission.assignment], controls[submission.assignment])
-        if failures:   # the first, in the batch's order, stops everything
-            raise control.ControlFailed(failures[0])
+            control.remember(keys[submission.assignment], controls[submission.assignment])
+
+        started = time.monotonic()
+        Dispatcher(client(), console, dict.fromkeys(assignments, limits), isolated, False, fingerprint,
+                   collect).run(todo, what="reference solution(s) (the control)")
+        wall = time.monotonic() - started
     sized = {}
     for assignment in assignments:
         measured = controls[assignment]
