@@ -29,6 +29,11 @@ class Limits:
     disk_mb: int = 1024             # the work folder, and the private /tmp
     wall_factor: float = 3.0
 
+    def __post_init__(self):
+        # 600 and 600.0 are one limit: the same hashes and control keys, whichever way it was given
+        for name in ("cell_seconds", "notebook_seconds", "exercise_seconds", "wall_factor"):
+            object.__setattr__(self, name, float(getattr(self, name)))
+
     def to_json(self) -> dict:
         return asdict(self)
 
