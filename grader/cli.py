@@ -93,20 +93,13 @@ def add_environment_options(command) -> None:
     command.add_argument("--solutions", type=Path, default=None, metavar="DIR",
                          help=f"the reference solutions the control grades first (default: ${control.SOLUTIONS_ENV}, "
                               f"else the kit's solutions/)")
-    sized = (f"default: {MARGIN} × what the reference solution used, rounded up, at least {{floor:g}} and at most "
-             f"{{most:g}}")
-    command.add_argument("--cell-timeout", type=float, default=None,
-                         help="CPU seconds per cell (" + sized.format(floor=FLOORS["cell_seconds"],
-                                                                      most=defaults.cell_seconds)
-                              + ": its largest cell)")
-    command.add_argument("--notebook-timeout", type=float, default=None,
-                         help="CPU seconds per notebook (" + sized.format(floor=FLOORS["notebook_seconds"],
-                                                                          most=defaults.notebook_seconds)
-                              + ": its whole notebook)")
-    command.add_argument("--exercise-timeout", type=float, default=None,
-                         help="CPU seconds for one exercise's function tests (" + sized.format(
-                             floor=FLOORS["exercise_seconds"], most=defaults.exercise_seconds)
-                              + ": its costliest exercise)")
+    for option, name, what, source in (("--cell-timeout", "cell_seconds", "per cell", "largest cell"),
+                                       ("--notebook-timeout", "notebook_seconds", "per notebook", "whole notebook"),
+                                       ("--exercise-timeout", "exercise_seconds", "for one exercise's function tests",
+                                        "costliest exercise")):
+        command.add_argument(option, type=float, default=None,
+                             help=f"CPU seconds {what} (default: {MARGIN} × the reference solution's {source}, "
+                                  f"rounded up; at least {FLOORS[name]:g}, at most {getattr(defaults, name):g})")
     command.add_argument("--memory-mb", type=int, default=defaults.memory_mb,
                          help=f"memory limit of each jail's whole process tree, in MB (default {defaults.memory_mb})")
     command.add_argument("--wall-factor", type=float, default=defaults.wall_factor,
