@@ -452,6 +452,7 @@ class Dispatcher:
         self.running: dict[distributed.Future, tuple[Submission, str]] = {}
         self.finished = distributed.as_completed(loop=client.loop)
         self.problems: dict[str, str] = {}        # worker address → why it cannot grade, as said on the terminal
+        self.parked: list[tuple[Submission, str]] = []   # bounced off a worker known unfit: resent when a task ends
 
     def workers_for(self, submission: Submission) -> list[str] | None:
         """The workers to send ``submission`` to: None for any, [] for none."""
@@ -495,11 +496,17 @@ class Dispatcher:
             self.submit(*waiting.popleft())
         for future in self.finished:
             submission, digest = self.running.pop(future)
+            parked = len(self.parked)
             self.collect(future, submission, digest, waiting)
+            if len(self.parked) == parked:   # a task ended for real: a worker that can may be free now
+                waiting.extendleft(reversed(self.parked))
+                self.parked.clear()
             threads = sum(self.client.nthreads().values()) or 1
             while waiting and len(self.running) < 2 * threads:
                 self.submit(*waiting.popleft())
-            if not self.running and waiting:   # everything left was settled without a task
+            if not self.running and (waiting or self.parked):   # everything left was settled without a task
+                waiting.extendleft(reversed(self.parked))
+                self.parked.clear()
                 self.submit(*waiting.popleft())
 
     def collect(self, future, submission: Submission, digest: str, waiting: deque) -> None:
@@ -511,6 +518,11 @@ class Dispatcher:
             return
         error = future.exception() if future.status == "error" else RuntimeError("the scheduler cancelled the task")
         if isinstance(error, WorkerUnfit):
+            if set(error.missing) <= self.unfit.get(error.address, set()) and self.running:
+                # Dask's work stealing moved it to an idle worker already known unfit (its restriction is loose,
+                # so that it never waits for workers that left): wait for another task to end, then resend it
+                self.parked.append((submission, digest))
+                return
             if error.address not in self.problems:   # once per worker
                 self.console.print(f"[bold]warning:[/bold] {error}. Its submissions go to other workers.",
                                    highlight=False, soft_wrap=True)
