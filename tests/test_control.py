@@ -126,6 +126,10 @@ def test_a_pass_is_cached_outside_outdir_and_nothing_else_is_trusted(tmp_path, m
                                                              "usage": {}}))
     (tmp_path / "cache" / "junk.json").write_text("[1,")
     assert control.cached("bad", NB01) is None and control.cached("junk", NB01) is None
+    (tmp_path / "cache" / "odd.json").write_text(json.dumps({"assignment": NB01, "score": 12, "max_score": 12,
+                                                             "usage": {"kernel_cpu_seconds": "lots"}}))
+    odd = control.cached("odd", NB01)
+    assert odd.cpu_seconds == 0 and sized_by_control(Limits(), odd.usage) == Limits(**FLOORS)
 
 
 class FakeDispatcher:

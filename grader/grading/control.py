@@ -95,14 +95,17 @@ class Control:
     usage: dict = field(default_factory=dict)
     cached: bool = False
 
+    def seconds(self, name: str) -> float:
+        value = self.usage.get(name)   # a cache file is read back: anything but a number counts as 0
+        return float(value) if isinstance(value, (int, float)) else 0.0
+
     @property
     def cpu_seconds(self) -> float:
-        return sum(float(self.usage.get(name, 0) or 0)
-                   for name in ("kernel_cpu_seconds", "sandbox_cpu_seconds", "judge_cpu_seconds"))
+        return sum(self.seconds(name) for name in ("kernel_cpu_seconds", "sandbox_cpu_seconds", "judge_cpu_seconds"))
 
     @property
     def wall_seconds(self) -> float:
-        return float(self.usage.get("grading_wall_seconds", 0) or 0)
+        return self.seconds("grading_wall_seconds")
 
 
 # ---------------------------------------------------------------- the reference solutions
