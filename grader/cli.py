@@ -1,8 +1,12 @@
-"""Command line: python -m grader {build,execute,grade,release,gradescope} ..."""
+"""Command line: python -m grader {build,execute,grade,control,release,gradescope} ..."""
 import argparse
+import contextlib
+import os
 import sys
 import time
 from pathlib import Path
+
+from rich.console import Console
 
 from grader import reports
 from grader.authoring import expected
@@ -10,9 +14,11 @@ from grader.authoring.build import BuildError, build
 from grader.authoring.execute import execute_in_place
 from grader.authoring.gradescope import advice, autograder_zip
 from grader.authoring.release import release, token_values
-from grader.grading import jail
-from grader.grading.batch import SCHEDULER_ENV, SchedulerUnreachable, grade_batch
-from grader.grading.limits import Limits
+from grader.exercises.registry import assignments
+from grader.grading import control, jail
+from grader.grading.batch import (SCHEDULER_ENV, LazyClient, SchedulerUnreachable, grade_batch, grader_fingerprint,
+                                  run_controls)
+from grader.grading.limits import FLOORS, MARGIN, SIZED, Limits
 from grader.grading.store import ResultStore
 from grader.i18n import language
 from grader.reports import moodle, summary
@@ -34,7 +40,6 @@ def parser() -> argparse.ArgumentParser:
     execute_cmd.add_argument("paths", nargs="+", type=Path)
     execute_cmd.add_argument("--timeout", type=int, default=600, help="seconds per cell (default 600)")
 
-    defaults = Limits()
     grade_cmd = commands.add_parser("grade", help="grade submitted notebooks")
     grade_cmd.add_argument("paths", nargs="+", type=Path, metavar="PATH",
                            help="a submitted .ipynb, or a folder searched recursively")
@@ -58,18 +63,16 @@ def parser() -> argparse.ArgumentParser:
     grade_cmd.add_argument("--moodle-max", type=float, metavar="N",
                            help="Moodle: scale points to the grade item's maximum N (default: raw points)")
     grade_cmd.add_argument("--lang", choices=["es", "en"], default=None, help="feedback language (default es)")
-    grade_cmd.add_argument("--isolation", choices=["bwrap", "none"], default="bwrap",
-                           help="run student code in a bubblewrap jail (default), or, at your own risk, not at all")
-    grade_cmd.add_argument("--cell-timeout", type=float, default=defaults.cell_seconds,
-                           help=f"CPU seconds per cell (default {defaults.cell_seconds:.0f})")
-    grade_cmd.add_argument("--notebook-timeout", type=float, default=defaults.notebook_seconds,
-                           help=f"CPU seconds per notebook (default {defaults.notebook_seconds:.0f})")
-    grade_cmd.add_argument("--exercise-timeout", type=float, default=defaults.exercise_seconds,
-                           help=f"CPU seconds for one exercise's function tests (default {defaults.exercise_seconds:.0f})")
-    grade_cmd.add_argument("--memory-mb", type=int, default=defaults.memory_mb,
-                           help=f"memory limit of each jail's whole process tree, in MB (default {defaults.memory_mb})")
-    grade_cmd.add_argument("--wall-factor", type=float, default=defaults.wall_factor,
-                           help=f"wall-clock backstop as a multiple of each CPU limit (default {defaults.wall_factor:g})")
+    add_environment_options(grade_cmd)
+
+    control_cmd = commands.add_parser(
+        "control", help="grade the reference solutions as `grade` does before every batch (Gradescope's setup.sh)")
+    control_cmd.add_argument("--assignment", action="append", metavar="NAME", required=True,
+                             help="e.g. 01_perceptron_or_xor (repeat it for several)")
+    control_cmd.add_argument("--jobs", type=int, default=1, help="worker processes of a local Dask cluster (1)")
+    control_cmd.add_argument("--scheduler", default=None, metavar="tcp://HOST:8786",
+                             help=f"the running Dask cluster `grade` will use (default: ${SCHEDULER_ENV} if set)")
+    add_environment_options(control_cmd)
 
     release_cmd = commands.add_parser("release", help="build the student bundle (no solutions, no hidden tests)")
     release_cmd.add_argument("--out", type=Path, required=True, metavar="DIR")
@@ -85,6 +88,48 @@ def parser() -> argparse.ArgumentParser:
     return main_parser
 
 
+def add_environment_options(command) -> None:
+    """What the control and the students share: isolation, limits and the reference solutions."""
+    defaults = Limits()
+    command.add_argument("--isolation", choices=["bwrap", "none"], default="bwrap",
+                         help="run student code in a bubblewrap jail (default), or, at your own risk, not at all")
+    command.add_argument("--solutions", type=Path, default=None, metavar="DIR",
+                         help=f"the reference solutions the control grades first (default: ${control.SOLUTIONS_ENV}, "
+                              f"else the kit's solutions/)")
+    for option, name, what, source in (("--cell-timeout", "cell_seconds", "per cell", "largest cell"),
+                                       ("--notebook-timeout", "notebook_seconds", "per notebook", "whole notebook"),
+                                       ("--exercise-timeout", "exercise_seconds", "for one exercise's function tests",
+                                        "costliest exercise")):
+        command.add_argument(option, type=float, default=None,
+                             help=f"CPU seconds {what} (default: {MARGIN} × the reference solution's {source}, "
+                                  f"rounded up; at least {FLOORS[name]:g}, at most {getattr(defaults, name):g})")
+    command.add_argument("--memory-mb", type=int, default=defaults.memory_mb,
+                         help=f"memory limit of each jail's whole process tree, in MB (default {defaults.memory_mb})")
+    command.add_argument("--wall-factor", type=float, default=defaults.wall_factor,
+                         help=f"wall-clock backstop as a multiple of each CPU limit (default {defaults.wall_factor:g})")
+
+
+def chosen_limits(args) -> tuple[Limits, frozenset]:
+    """The limits the control runs under (the flags given, else the defaults), and the time limits the flags
+    fixed: the others are sized by the control."""
+    given = {name: getattr(args, option) for name, option in
+             zip(SIZED, ("cell_timeout", "notebook_timeout", "exercise_timeout")) if getattr(args, option) is not None}
+    return (Limits(**given, memory_mb=args.memory_mb, wall_factor=args.wall_factor), frozenset(given))
+
+
+def isolation_problem(isolated: bool) -> bool:
+    """Print why grading cannot start without the jail (True), or the warning for --isolation none."""
+    if isolated and (problem := jail.unavailable()):
+        print(f"error: grading runs student code in a bubblewrap jail, and {problem}.\n"
+              f"Without it, student code could change grades or read hidden tests. To grade anyway, at your own "
+              f"risk, add --isolation none.", file=sys.stderr)
+        return True
+    if not isolated:
+        print("WARNING: --isolation none: student code runs with your permissions. It can read the solutions and "
+              "the hidden tests, and change any grade. Use it only with code you trust.", file=sys.stderr)
+    return False
+
+
 def main(argv=None) -> int:
     main_parser = parser()
     args = main_parser.parse_args(argv)
@@ -96,6 +141,8 @@ def main(argv=None) -> int:
         return 0
     if args.command == "grade":
         return grade_command(main_parser, args)
+    if args.command == "control":
+        return control_command(main_parser, args)
     if args.command == "gradescope":
         try:
             members = autograder_zip(args.assignment, args.out, args.lang, args.datasets)
@@ -151,20 +198,13 @@ def grade_command(main_parser, args) -> int:
     if unknown:
         main_parser.error(f"unknown --format {', '.join(sorted(unknown))}; choose from {', '.join(reports.OPTIONAL)}")
     isolated = args.isolation == "bwrap"
-    if isolated and (problem := jail.unavailable()):
-        print(f"error: grading runs student code in a bubblewrap jail, and {problem}.\n"
-              f"Without it, student code could change grades or read hidden tests. To grade anyway, at your own "
-              f"risk, add --isolation none.", file=sys.stderr)
+    if isolation_problem(isolated):
         return 2
-    if not isolated:
-        print("WARNING: --isolation none: student code runs with your permissions. It can read the solutions and "
-              "the hidden tests, and change any grade. Use it only with code you trust.", file=sys.stderr)
     lang = args.lang or language()
     args.out.mkdir(parents=True, exist_ok=True)
     if not (args.out / ".gitignore").exists():   # grades are never committed by accident, wherever OUTDIR is
         (args.out / ".gitignore").write_text("# written by python -m grader grade: nothing here goes into git\n*\n")
-    limits = Limits(cell_seconds=args.cell_timeout, notebook_seconds=args.notebook_timeout,
-                    exercise_seconds=args.exercise_timeout, memory_mb=args.memory_mb, wall_factor=args.wall_factor)
+    limits, fixed = chosen_limits(args)
     stored = {result.key: result for result in ResultStore(args.out).load_all()}
 
     written = [0.0]
@@ -180,9 +220,13 @@ def grade_command(main_parser, args) -> int:
     try:
         results = grade_batch(args.paths, args.out, jobs=args.jobs, force=args.force, limits=limits,
                               keep_executed=args.keep_executed, isolated=isolated, on_result=on_result,
-                              scheduler=args.scheduler, max_notebooks=args.max_notebooks)
+                              scheduler=args.scheduler, max_notebooks=args.max_notebooks, fixed=fixed,
+                              solutions=args.solutions)
     except SchedulerUnreachable as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except control.ControlFailed as error:
+        print(error.message.text(lang), file=sys.stderr)
         return 2
     if not results:
         print("no submissions found (looked for *.ipynb files)", file=sys.stderr)
@@ -193,4 +237,30 @@ def grade_command(main_parser, args) -> int:
     if check:
         print(moodle.roster_report(check, lang), file=sys.stderr)
     print(f"gradebook: {args.out / 'gradebook.csv'}")
+    return 0
+
+
+def control_command(main_parser, args) -> int:
+    """The control alone: exit 0 with one line per reference, or 2 with the one line that says what failed."""
+    unknown = sorted(set(args.assignment) - set(assignments()))
+    if unknown:
+        main_parser.error(f"no assignment {', '.join(unknown)}; choose from {', '.join(assignments())}")
+    if args.jobs < 1:
+        main_parser.error("--jobs must be at least 1")
+    isolated = args.isolation == "bwrap"
+    if isolation_problem(isolated):
+        return 2
+    limits, fixed = chosen_limits(args)
+    scheduler = args.scheduler or os.environ.get(SCHEDULER_ENV)
+    try:
+        with contextlib.ExitStack() as stack:
+            run_controls(sorted(set(args.assignment)), limits, fixed, isolated, grader_fingerprint(), scheduler,
+                         args.solutions, LazyClient(stack, args.jobs, scheduler), Console(stderr=True))
+    except SchedulerUnreachable as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except control.ControlFailed as error:
+        print(error.message.text(), file=sys.stderr)
+        return 2
+    print(f"control passed: {', '.join(sorted(set(args.assignment)))} (the reference solutions got full marks)")
     return 0

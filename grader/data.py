@@ -122,6 +122,11 @@ def missing_datasets(names) -> list[str]:
             if not any(all((folder / file).is_file() for file in DATASET_FILES[name]) for _, folder in _candidate_dirs())]
 
 
+def dataset_folders() -> list[Path]:
+    """The folders missing_datasets and the loaders look in, in order."""
+    return [folder for _, folder in _candidate_dirs()]
+
+
 def dataset_places() -> str:
     """Where missing_datasets looked, for messages."""
     return ", ".join(f"{folder} ({label})" for label, folder in _candidate_dirs())

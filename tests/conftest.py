@@ -12,10 +12,11 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from grader.grading.batch import content_hash, grader_fingerprint  # noqa: E402  (after the environment is set)
-from grader.grading.limits import Limits  # noqa: E402
+from grader.grading import control  # noqa: E402  (after the environment is set)
+from grader.grading.batch import content_hash, grader_fingerprint  # noqa: E402
 from grader.grading.store import submission_key  # noqa: E402
-from helpers import JAIL_PROBLEM, NB01, NOTEBOOKS, ROOT, SOLUTIONS, grade_watching_memory, read_gradebook  # noqa: E402
+from helpers import (JAIL_PROBLEM, NB01, NOTEBOOKS, ROOT, SOLUTIONS, grade_watching_memory, read_gradebook,  # noqa: E402
+                     run_control)
 from hostile import build_hostile  # noqa: E402
 from submissions import build_submissions  # noqa: E402
 
@@ -26,6 +27,16 @@ def pytest_collection_modifyitems(items):
         parent = getattr(item, "parent", None)
         if parent is not None and hasattr(parent, "skip_compare") and "stderr" not in parent.skip_compare:
             parent.skip_compare = parent.skip_compare + ("stderr",)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def control_cache(tmp_path_factory):
+    """One control cache for the session (unless GRADER_CONTROL_CACHE names one already): each reference
+    solution is graded once, by the first test that grades its assignment, and every `grade` after it
+    (subprocesses inherit the variable) finds the pass cached."""
+    if not os.environ.get(control.CACHE_ENV):
+        os.environ[control.CACHE_ENV] = str(tmp_path_factory.mktemp("control-cache"))
+    return Path(os.environ[control.CACHE_ENV])
 
 
 @pytest.fixture
@@ -74,14 +85,17 @@ def graded_batch(tmp_path_factory) -> Batch:
     threading.Thread(target=lambda: connections.append(server.accept()), daemon=True).start()
     expected = build_submissions(root / "entregas")
     expected.update(build_hostile(root / "entregas", outdir, server.getsockname()[1]))
-    # A result forged for an honest student before the batch, with the right hash and no valid MAC:
-    # the grader must grade that student rather than trust the file.
+    # A result forged for an honest student before the batch, with the right hash (made with the limits the
+    # control sizes, cached by running it first) and no valid MAC: the grader must grade that student rather
+    # than trust the file.
     honest = root / "entregas" / "honest_ana" / f"{NB01}.ipynb"
     key = submission_key("honest_ana", NB01)
+    run_control(NB01)
+    limits = control.cached_limits(NB01, grader_fingerprint())
     (outdir / "results").mkdir(parents=True)
     (outdir / "results" / f"{key}.json").write_text(json.dumps({
         "student": "honest_ana", "assignment": NB01, "path": str(honest), "status": "graded", "problems": [],
-        "exercises": [], "hash": content_hash(honest, grader_fingerprint(), Limits()), "key": key, "mac": "0" * 64}))
+        "exercises": [], "hash": content_hash(honest, grader_fingerprint(), limits), "key": key, "mac": "0" * 64}))
     before = package_hash()
     result, peak = grade_watching_memory(SOLUTIONS, NOTEBOOKS, root / "entregas", "--out", outdir, "--jobs", "2",
                                          "--format", "gradescope,moodle", "--keep-executed")

@@ -160,6 +160,16 @@ def grade(*args, check=True):
     return result
 
 
+def run_control(*assignments, check=True, env=None):
+    """`python -m grader control` for ``assignments``, as Gradescope's setup.sh runs it."""
+    result = subprocess.run([sys.executable, "-m", "grader", "control",
+                             *(part for assignment in assignments for part in ("--assignment", assignment))],
+                            capture_output=True, text=True, cwd=ROOT, stdin=subprocess.DEVNULL, env=env)
+    if check:
+        assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
 def grade_watching_memory(*args):
     """Run `grade` and sample the grading command's own memory (not the jails') until it ends.
     Returns (the completed process, its peak RSS in MB)."""

@@ -240,29 +240,31 @@ def test_a_worker_killed_mid_batch_costs_nothing(cluster, local_gradebook, tmp_p
 
 @pytest.mark.slow
 @needs_jail
-def test_a_worker_without_the_datasets_is_named_and_does_not_zero_the_class(cluster, tmp_path):
+def test_a_cluster_without_the_datasets_is_named_and_does_not_zero_the_class(cluster, tmp_path):
+    """The control of 03 finds no worker with MNIST: nobody is graded (rather than a class of zeros), one line
+    names the worker and the dataset, and once a worker has the data the class is graded."""
     empty = tmp_path / "empty"
     empty.mkdir()
     entregas = write(tmp_path / "entregas", {
         ("ana", NB03): tiny(NB03, "import numpy as np"), ("ben", NB01): tiny(NB01, STEP)})
     cluster.worker("nodata", datasets=str(empty), keras_home=str(empty))
     cluster.wait_for_workers(1)
-    first = grade(entregas, "--out", tmp_path / "out", "--scheduler", cluster.address)
-    rows = read_gradebook(tmp_path / "out")
-    assert rows[("ben", NB01)]["status"] == "graded" and rows[("ben", NB01)]["1.1"] == "1"   # needs no data
-    assert rows[("ana", NB03)]["status"] == "grader-error"
-    reason = json.loads((tmp_path / "out" / "results" / f"ana__{NB03}.json").read_text())["problems"][0]
-    assert "no worker in the cluster can grade" in reason["en"] and "mnist" in reason["en"]
-    assert "ningún proceso de corrección" in reason["es"]
-    named = [line for line in first.stderr.splitlines() if "cannot grade" in line]
+    first = grade(entregas / "ana", "--out", tmp_path / "out", "--scheduler", cluster.address, check=False)
+    assert first.returncode == 2, first.stderr[-3000:]
+    line = first.stderr.strip().splitlines()[-1]
+    assert line.startswith("control: la solución de referencia de 03_mlp_mnist") and "grader-error" in line
+    assert "mnist" in line and "tcp://127.0.0.1:" in line and str(empty) in line, line
+    assert not (tmp_path / "out" / "results").exists()
+    named = [line for line in first.stderr.splitlines() if line.startswith("warning:") and "cannot grade" in line]
     assert len(named) == 1 and "tcp://127.0.0.1:" in named[0] and str(empty) in named[0], first.stderr
 
-    # With a worker that has the data, the same command grades what the first run could not, once.
+    # With a worker that has the data, both are graded, each on a worker that can.
     cluster.worker("withdata")
     cluster.wait_for_workers(2)
     grade(entregas, "--out", tmp_path / "out", "--scheduler", cluster.address)
     rows = read_gradebook(tmp_path / "out")
     assert len(rows) == 2 and rows[("ana", NB03)]["status"] == "graded"
+    assert rows[("ben", NB01)]["status"] == "graded" and rows[("ben", NB01)]["1.1"] == "1"
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ import pytest
 
 from grader.core import Status
 from grader.exercises.registry import exercises_for, get_exercise
-from helpers import ASSIGNMENTS, NB01, ROOT, grade, read_gradebook
+from helpers import ASSIGNMENTS, NB01, ROOT, grade, read_gradebook, run_control
 from submissions import HARD_CODED_STEP, student01
 
 pytestmark = pytest.mark.slow
@@ -102,6 +102,7 @@ def test_interrupted_batch_resumes_without_losing_or_duplicating(tmp_path):
         nbformat.write(student01(), submissions / student / f"{NB01}.ipynb")
     (submissions / "zoe.ipynb").write_text("{}")  # invalid: graded instantly
 
+    run_control(NB01)   # paid (or found cached) first, so the batch below is interrupted while it grades students
     command = [sys.executable, "-m", "grader", "grade", str(submissions), "--out", str(outdir)]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)

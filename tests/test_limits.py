@@ -1,5 +1,6 @@
 """Limits cost the exercises they touch, never the batch, and count CPU time, so a busy machine gives
-the same grades: proven with CPU-bound loops in small notebooks graded with small limits."""
+the same grades: proven with CPU-bound loops in small notebooks graded with the limits the control sizes
+from the reference solution (a few times its cost: the smallest limits it passes with a margin)."""
 import json
 import subprocess
 import sys
@@ -7,11 +8,12 @@ import sys
 import nbformat
 import pytest
 
+from grader.grading import control
+from grader.grading.batch import grader_fingerprint
 from helpers import NB01, grade, needs_jail, read_gradebook
 
 pytestmark = [pytest.mark.slow, needs_jail]
 
-SMALL_LIMITS = ["--cell-timeout", "5", "--notebook-timeout", "60", "--exercise-timeout", "5"]
 STEP = "import numpy as np\ndef step(z):\n    return np.where(np.asarray(z) >= 0, 1.0, 0.0)"
 
 
@@ -40,14 +42,18 @@ def write_batch(folder):
 
 def test_limits_cost_only_what_they_touch_and_a_busy_machine_gives_the_same_gradebook(tmp_path):
     write_batch(tmp_path / "entregas")
-    grade(tmp_path / "entregas", "--out", tmp_path / "idle", "--jobs", "1", *SMALL_LIMITS)
+    idle = grade(tmp_path / "entregas", "--out", tmp_path / "idle", "--jobs", "1")
+    sized = control.cached_limits(NB01, grader_fingerprint())     # what the control of this batch sized
+    assert f"limits: {sized.cell_seconds:g} s of CPU per cell" in idle.stderr
     book = read_gradebook(tmp_path / "idle")
     row = book[("loops", NB01)]
     assert row["status"] == "timeout" and row["1.1"] == "1" and row["1.8"] == "0"
     result = json.loads((tmp_path / "idle" / "results" / f"loops__{NB01}.json").read_text(encoding="utf-8"))
     reasons = {e["id"]: e["es"] for e in result["exercises"]}
     assert "no terminó a tiempo" in reasons["1.8"]
-    assert any("celda 1 superó el límite de 5 s de CPU" in note["es"] for note in result["problems"])
+    assert any(f"celda 1 superó el límite de {sized.cell_seconds:.0f} s de CPU" in note["es"]
+               for note in result["problems"])
+    assert sized.cell_seconds < 600   # the default limit before the control sized it
     assert book[("honest", NB01)]["status"] == "graded" and book[("honest", NB01)]["1.8"] == "1"
     assert book[("busy_but_in_time", NB01)]["status"] == "graded" and book[("busy_but_in_time", NB01)]["1.4"] == "1"
     assert book[("sleeps", NB01)]["status"] == "timeout"   # the wall-clock backstop: 3 × the cell's CPU limit
@@ -55,9 +61,10 @@ def test_limits_cost_only_what_they_touch_and_a_busy_machine_gives_the_same_grad
     # The same batch with four jobs on two cores and two CPU hogs: CPU-time limits give the same grades.
     hogs = [subprocess.Popen([sys.executable, "-c", "while True:\n    pass"]) for _ in range(2)]
     try:
-        grade(tmp_path / "entregas", "--out", tmp_path / "busy", "--jobs", "4", *SMALL_LIMITS)
+        busy = grade(tmp_path / "entregas", "--out", tmp_path / "busy", "--jobs", "4")
     finally:
         for hog in hogs:
             hog.kill()
             hog.wait()
+    assert "(cached" in busy.stderr   # the same control, so the same limits
     assert (tmp_path / "idle" / "gradebook.csv").read_text() == (tmp_path / "busy" / "gradebook.csv").read_text()

@@ -61,10 +61,13 @@ id -u "$FALLBACK_USER" >/dev/null 2>&1 || useradd --system --no-create-home --sh
 chmod 0711 "$SOURCE"
 chmod -R go-rwx "$SOURCE/grader" "$SOURCE/solutions"
 for folder in "$SOURCE/datasets" "$SOURCE/keras"; do [ -d "$folder" ] && chmod -R a+rX "$folder"; done
-# The control: the reference solution, graded here as run_autograder grades, must get full marks.
+# The control: the reference solution, graded here exactly as run_autograder grades a student (same isolation,
+# limits, environment), must get full marks; its pass is cached in the image, so students do not pay for it.
 if [ -z "${GRADER_SKIP_CONTROL:-}" ]; then
-    KERAS_HOME="$SOURCE/keras" PYTHONPATH="$SOURCE" "$PYTHON" -m grader control --assignment "__ASSIGNMENT__" \
-        --solutions "$SOURCE/solutions" || {
+    KERAS_HOME="$SOURCE/keras" TF_CPP_MIN_LOG_LEVEL=3 PYTHONPATH="$SOURCE" GRADER_ISOLATION="${GRADER_ISOLATION:-}" \
+        GRADER_FALLBACK_USER="$FALLBACK_USER" "$PYTHON" -c \
+        "import sys; from grader.reports.gradescope import main; sys.exit(main())" --assignment "__ASSIGNMENT__" \
+        --control --results "$ROOT/results/results.json" --work "$ROOT/work" || {
         echo "setup.sh: the reference solution of __ASSIGNMENT__ did not get full marks here (the line above says why); if it ran out of memory or time: __ADVICE__" >&2
         exit 1
     }

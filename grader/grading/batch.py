@@ -8,6 +8,12 @@ process, which runs student code in the jail; it returns the result as JSON. Wor
 the client alone writes OUTDIR/results/<student>__<assignment>.json (grading.store), signed and with a
 hash of the notebook, of the grader and of the limits, so an interrupted batch resumes where it stopped.
 
+Before anyone is graded, the control (grading.control) grades the reference solution of each assignment in
+the batch down the same path (same client, Dispatcher, workers, jail, datasets): if one does not get full
+marks, grade_batch raises ControlFailed and writes no row. What the reference used sizes each assignment's
+time limits (grading.limits.sized_by_control), so each submission is graded, and hashed, with its
+assignment's limits.
+
 ``--jobs N`` starts a LocalCluster of N single-threaded worker processes; ``--scheduler`` (or
 DASK_SCHEDULER_ADDRESS) uses a running cluster. A worker that dies is replaced by its nanny and its
 task retried elsewhere (Dask's allowed-failures); a task that kills every worker it runs on ends as that
@@ -26,6 +32,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
@@ -43,11 +50,12 @@ from rich.text import Text
 from grader.core import Incident, Note, SubmissionResult
 from grader.data import DATASETS_ENV, dataset_places, missing_datasets
 from grader.exercises.registry import datasets_for, exercises_for
-from grader.grading import jail
+from grader.grading import control, jail
 from grader.grading.discovery import UNSAFE_FILE, Submission, discover
 from grader.grading.files import (UnsafeFile, read_capped, read_regular_files, readable, remove_tree,
                                   write_atomically, write_files)
-from grader.grading.limits import MAX_EXECUTED_BYTES, MAX_FOLDER_BYTES, MAX_FOLDER_FILES, MAX_NOTEBOOK_BYTES, Limits
+from grader.grading.limits import (MAX_EXECUTED_BYTES, MAX_FOLDER_BYTES, MAX_FOLDER_FILES, MAX_NOTEBOOK_BYTES, Limits,
+                                   describe, sized_by_control)
 from grader.grading.store import ResultStore
 from grader.grading.submission import OUT_OF_TIME, submission_seconds
 from grader.i18n import Msg
@@ -213,7 +221,9 @@ def grade_task(work: Work, limits: Limits, isolated: bool, keep_executed: bool,
                fingerprint: str) -> tuple[dict, str | None]:
     """The Dask task: check this worker, grade, and return plain data (the result's JSON, the executed notebook)."""
     check_worker(work.assignment, fingerprint, isolated)
+    started = time.monotonic()
     result, executed = grade_one(work, limits, isolated, keep_executed)
+    result.usage["grading_wall_seconds"] = time.monotonic() - started   # on the worker, queueing left out
     return result.to_json(), executed
 
 
@@ -232,7 +242,8 @@ def pack(submission: Submission) -> Work:
 @contextlib.contextmanager
 def open_client(jobs: int, scheduler: str | None):
     """A Dask client: on the cluster at ``scheduler``, or on a LocalCluster of ``jobs`` single-threaded
-    worker processes (memory is limited per jail, not per worker). Dask's own logging is kept to errors."""
+    worker processes (memory is limited per jail, not per worker). Dask's own logging is kept to errors (a local
+    worker's to critical ones: "Compute Failed" for a worker that says it cannot grade is not news)."""
     logging.getLogger("distributed").setLevel(logging.ERROR)
     if scheduler:
         try:
@@ -248,7 +259,7 @@ def open_client(jobs: int, scheduler: str | None):
     with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}), \
             distributed.LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, memory_limit=0,
                                      host="127.0.0.1", dashboard_address="127.0.0.1:0",
-                                     silence_logs=logging.ERROR) as cluster, \
+                                     silence_logs=logging.CRITICAL) as cluster, \
             distributed.Client(cluster, set_as_default=False) as client:
         yield client
 
@@ -271,53 +282,116 @@ def ungraded(submission: Submission, incident: Incident, reason: Msg) -> Submiss
     return result
 
 
+class LazyClient:
+    """The batch's Dask client, opened on first use: a batch whose controls are all cached and that has nothing
+    left to grade never starts a cluster."""
+
+    def __init__(self, stack: contextlib.ExitStack, jobs: int, scheduler: str | None):
+        self.stack, self.jobs, self.scheduler, self.client = stack, jobs, scheduler, None
+
+    def __call__(self):
+        if self.client is None:
+            self.client = self.stack.enter_context(open_client(self.jobs, self.scheduler))
+        return self.client
+
+
+def run_controls(assignments: list[str], limits: Limits, fixed: frozenset, isolated: bool, fingerprint: str,
+                 scheduler: str | None, solutions: Path | None, client: Callable, console) -> dict[str, Limits]:
+    """Grade the reference solution of each assignment (grading.control) down the students' path, unless a
+    pass with the same environment key is cached. Raises ControlFailed as soon as a reference fails (the
+    tasks still running are dropped with the client); otherwise returns each assignment's limits, sized by
+    what its reference used."""
+    folder = control.solutions_folder(solutions)
+    keys, controls, todo = {}, {}, []
+    for assignment in assignments:
+        path, keys[assignment] = control.key_of(assignment, folder, limits, isolated, fingerprint, scheduler)
+        controls[assignment] = control.cached(keys[assignment], assignment)
+        if controls[assignment] is None:
+            todo.append((Submission(path, control.STUDENT, assignment, f"{control.STUDENT}-{assignment}"), ""))
+    wall = 0.0
+    if todo:
+        def collect(submission, digest, result, executed=None):
+            if (why := control.failure(result)) is not None:   # stop at once: nobody will be graded
+                raise control.ControlFailed(why)
+            controls[submission.assignment] = control.Control(submission.assignment, result.score,
+                                                              result.max_score, result.usage)
+            control.remember(keys[submission.assignment], controls[submission.assignment])
+
+        started = time.monotonic()
+        Dispatcher(client(), console, dict.fromkeys(assignments, limits), isolated, False, fingerprint,
+                   collect).run(todo, what="reference solution(s) (the control)")
+        wall = time.monotonic() - started
+    sized = {}
+    for assignment in assignments:
+        measured = controls[assignment]
+        sized[assignment] = sized_by_control(limits, measured.usage, fixed)
+        console.print(f"control {assignment}: the reference scored {measured.score}/{measured.max_score} "
+                      f"({'cached' if measured.cached else 'graded now'}: {measured.cpu_seconds:.1f} s of CPU, "
+                      f"{measured.wall_seconds:.1f} s of wall time{' when measured' if measured.cached else ''}); "
+                      f"limits: {describe(sized[assignment])}", highlight=False, soft_wrap=True)
+    if assignments:
+        paid = [controls[assignment] for assignment in assignments if not controls[assignment].cached]
+        console.print(f"control: {len(assignments)} reference(s), {len(assignments) - len(paid)} cached; this run "
+                      f"paid {sum(c.cpu_seconds for c in paid):.1f} s of CPU"
+                      + (f" in {wall:.1f} s of wall time" if paid else ""), highlight=False, soft_wrap=True)
+    return sized
+
+
 def grade_batch(paths: list[Path], outdir: Path, jobs: int = 1, force: bool = False, limits: Limits | None = None,
                 keep_executed: bool = False, isolated: bool = True,
                 on_result: Callable[[SubmissionResult], None] = lambda result: None,
-                scheduler: str | None = None, max_notebooks: int = 1,
-                one_student: bool = False) -> list[SubmissionResult]:
+                scheduler: str | None = None, max_notebooks: int = 1, one_student: bool = False,
+                fixed: frozenset = frozenset(), solutions: Path | None = None) -> list[SubmissionResult]:
     """Grade what is not graded yet on Dask; ``on_result`` sees each new result once it is stored.
-    With ``keep_executed``, OUTDIR/executed/<key>.ipynb keeps each notebook as the kernel ran it."""
+    With ``keep_executed``, OUTDIR/executed/<key>.ipynb keeps each notebook as the kernel ran it.
+    The control runs first, under ``limits``; the time limits named in ``fixed`` are kept, the others are
+    sized per assignment by the control. Raises ControlFailed, having written nothing, if a reference fails."""
     limits = limits or Limits()
     if isolated:
         jail.remove_stale_cgroups()
     store = ResultStore(outdir)
     submissions = discover(paths, max_notebooks, one_student)
     fingerprint = grader_fingerprint()
-    todo = []
-    for submission in submissions:
-        digest = content_hash(submission.path, fingerprint, limits)
-        if force or not store.is_graded(submission.key, digest):
-            todo.append((submission, digest))
-    skipped = len(submissions) - len(todo)
-    if skipped:
-        print(f"{skipped} submission(s) already graded with the same content: skipped (use --force to regrade)",
-              file=sys.stderr)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-               Throughput(), TextColumn("grader errors: {task.fields[failures]}  {task.fields[last]}"))
+    scheduler = scheduler or os.environ.get(SCHEDULER_ENV)
     console = Console(stderr=True)
+    with contextlib.ExitStack() as stack:
+        client = LazyClient(stack, jobs, scheduler)
+        assignments = sorted({s.assignment for s in submissions if not s.incident})
+        limits_for = run_controls(assignments, limits, fixed, isolated, fingerprint, scheduler, solutions, client,
+                                  console)
+        todo = []
+        for submission in submissions:
+            digest = content_hash(submission.path, fingerprint, limits_for.get(submission.assignment, limits))
+            if force or not store.is_graded(submission.key, digest):
+                todo.append((submission, digest))
+        skipped = len(submissions) - len(todo)
+        if skipped:
+            print(f"{skipped} submission(s) already graded with the same content: skipped (use --force to regrade)",
+                  file=sys.stderr)
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                   Throughput(), TextColumn("grader errors: {task.fields[failures]}  {task.fields[last]}"))
 
-    def store_result(submission, digest, result, executed=None):
-        result.hash, result.key = digest, submission.key
-        store.save(result)
-        if executed is not None:
-            write_atomically(outdir / "executed" / f"{submission.key}.ipynb", executed)
-        on_result(result)
-        failures[0] += result.status == Incident.GRADER_ERROR.value
-        progress.update(task, advance=1, failures=failures[0],
-                        last=f"{result.student} {result.assignment}: {result.status} {result.score}/{result.max_score}")
+        def store_result(submission, digest, result, executed=None):
+            result.hash, result.key = digest, submission.key
+            store.save(result)
+            if executed is not None:
+                write_atomically(outdir / "executed" / f"{submission.key}.ipynb", executed)
+            on_result(result)
+            failures[0] += result.status == Incident.GRADER_ERROR.value
+            progress.update(task, advance=1, failures=failures[0], last=f"{result.student} {result.assignment}: "
+                                                                         f"{result.status} {result.score}/{result.max_score}")
 
-    # Submissions that cannot be graded at all never reach a worker.
-    gradable = [(s, d) for s, d in todo if not s.incident]
-    failures = [0]
-    with Progress(*columns, console=console, speed_estimate_period=3600) as progress:
-        task = progress.add_task("grading", total=len(todo), failures=0, last="")
-        for submission, digest in todo:
-            if submission.incident:
-                store_result(submission, digest, ungraded(submission, submission.incident, submission.reason))
-        if gradable:
-            with open_client(jobs, scheduler or os.environ.get(SCHEDULER_ENV)) as client:
-                Dispatcher(client, console, limits, isolated, keep_executed, fingerprint, store_result).run(gradable)
+        # Submissions that cannot be graded at all never reach a worker.
+        gradable = [(s, d) for s, d in todo if not s.incident]
+        failures = [0]
+        with Progress(*columns, console=console, speed_estimate_period=3600) as progress:
+            task = progress.add_task("grading", total=len(todo), failures=0, last="")
+            for submission, digest in todo:
+                if submission.incident:
+                    store_result(submission, digest, ungraded(submission, submission.incident, submission.reason))
+            if gradable:
+                Dispatcher(client(), console, limits_for, isolated, keep_executed, fingerprint,
+                           store_result).run(gradable)
     return store.load_all()
 
 
@@ -325,18 +399,21 @@ class Dispatcher:
     """Keeps a few tasks per worker thread in flight (the client reads each notebook just before sending it),
     and turns each finished task into a stored row."""
 
-    def __init__(self, client, console, limits, isolated, keep_executed, fingerprint, store_result):
+    def __init__(self, client, console, limits_for: dict[str, Limits], isolated, keep_executed, fingerprint,
+                 store_result):
         self.client, self.console, self.store_result = client, console, store_result
-        self.arguments = (limits, isolated, keep_executed, fingerprint)
+        self.limits_for = limits_for              # assignment → its limits
+        self.arguments = (isolated, keep_executed, fingerprint)
         self.unfit: dict[str, set[str]] = {}      # worker address → what it lacks
         self.reroutes: dict[str, int] = {}
         self.running: dict[distributed.Future, tuple[Submission, str]] = {}
         self.finished = distributed.as_completed(loop=client.loop)
         self.problems: dict[str, str] = {}        # worker address → why it cannot grade, as said on the terminal
+        self.parked: list[tuple[Submission, str]] = []   # bounced off a worker known unfit: resent when a task ends
 
     def workers_for(self, submission: Submission) -> list[str] | None:
         """The workers to send ``submission`` to: None for any, [] for none."""
-        needs = set(datasets_for(submission.assignment)) | {"grader"} | ({"jail"} if self.arguments[1] else set())
+        needs = set(datasets_for(submission.assignment)) | {"grader"} | ({"jail"} if self.arguments[0] else set())
         avoid = {address for address, missing in self.unfit.items() if missing & needs}
         return [address for address in self.client.nthreads() if address not in avoid] if avoid else None
 
@@ -355,31 +432,38 @@ class Dispatcher:
             return
         # the key names the submission on the dashboard; loose restrictions: if none of those workers is left,
         # any worker may take it (and say again whether it can)
-        future = self.client.submit(grade_task, work, *self.arguments, pure=False,
+        future = self.client.submit(grade_task, work, self.limits_for[submission.assignment], *self.arguments,
+                                    pure=False,
                                     key=f"grade-{submission.key}-{uuid.uuid4().hex[:8]}", workers=workers,
                                     allow_other_workers=workers is not None)
         self.running[future] = (submission, digest)
         self.finished.add(future)
 
-    def run(self, todo: list[tuple[Submission, str]]) -> None:
+    def run(self, todo: list[tuple[Submission, str]], what: str = "submission(s)") -> None:
         waiting = deque(todo)
         threads = sum(self.client.nthreads().values()) or 1
         # a local cluster's dashboard pages need bokeh; a remote scheduler may run without a dashboard
         served = "dashboard" in self.client.scheduler_info().get("services", {})
         link = (self.client.dashboard_link if served and (self.client.cluster is None or importlib.util.find_spec("bokeh"))
                 else "none (its pages need pip install 'bokeh>=3.1')")
-        self.console.print(f"grading {len(todo)} submission(s) on {len(self.client.nthreads())} Dask worker(s) "
+        self.console.print(f"grading {len(todo)} {what} on {len(self.client.nthreads())} Dask worker(s) "
                            f"(scheduler {self.client.scheduler.address}); Dask dashboard: {link}", highlight=False,
                            soft_wrap=True)
         while waiting and len(self.running) < 2 * threads:
             self.submit(*waiting.popleft())
         for future in self.finished:
             submission, digest = self.running.pop(future)
+            parked = len(self.parked)
             self.collect(future, submission, digest, waiting)
+            if len(self.parked) == parked:   # a task ended for real: a worker that can may be free now
+                waiting.extendleft(reversed(self.parked))
+                self.parked.clear()
             threads = sum(self.client.nthreads().values()) or 1
             while waiting and len(self.running) < 2 * threads:
                 self.submit(*waiting.popleft())
-            if not self.running and waiting:   # everything left was settled without a task
+            if not self.running and (waiting or self.parked):   # everything left was settled without a task
+                waiting.extendleft(reversed(self.parked))
+                self.parked.clear()
                 self.submit(*waiting.popleft())
 
     def collect(self, future, submission: Submission, digest: str, waiting: deque) -> None:
@@ -391,6 +475,11 @@ class Dispatcher:
             return
         error = future.exception() if future.status == "error" else RuntimeError("the scheduler cancelled the task")
         if isinstance(error, WorkerUnfit):
+            if set(error.missing) <= self.unfit.get(error.address, set()) and self.running:
+                # Dask's work stealing moved it to an idle worker already known unfit (its restriction is loose,
+                # so that it never waits for workers that left): wait for another task to end, then resend it
+                self.parked.append((submission, digest))
+                return
             if error.address not in self.problems:   # once per worker
                 self.console.print(f"[bold]warning:[/bold] {error}. Its submissions go to other workers.",
                                    highlight=False, soft_wrap=True)

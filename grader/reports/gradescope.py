@@ -6,6 +6,7 @@ In Gradescope's container ``main`` fails closed: student code runs in the bubble
 unprivileged user with the grader, hidden cases, solutions and results locked away and every process it left
 killed before results.json is written, else nothing is graded (see ``isolation``); the log says which ran."""
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -13,10 +14,13 @@ import sys
 import traceback
 from pathlib import Path
 
+from rich.console import Console
+
 from grader.core import Status, SubmissionResult
-from grader.grading import jail
-from grader.grading.batch import grade_batch
+from grader.grading import control, jail
+from grader.grading.batch import LazyClient, grade_batch, grader_fingerprint, run_controls
 from grader.grading.files import write_atomically
+from grader.grading.limits import Limits
 from grader.i18n import Msg, language
 from grader.reports.feedback import rows
 
@@ -123,20 +127,36 @@ def protected_paths(results: Path, work: Path) -> list[Path]:
             results.parent, work]
 
 
-def autograde(assignment: str, submission: Path, results: Path, work: Path, lang: str) -> dict:
-    """Grade the submitted notebooks of ``assignment`` and write Gradescope's results.json; returns it."""
-    notebooks = list(submission.rglob("*.ipynb"))
+@contextlib.contextmanager
+def protection(results: Path, work: Path):
+    """The isolation mode (see ``isolation``), for the time student code may run; yields whether it is jailed."""
     isolated, run_as = isolation(protected_paths(results, work))
     if run_as:
         os.environ[jail.RUN_AS_ENV] = run_as   # read by the grading processes' jail.Environment
         jail.kill_user(run_as)
     try:
-        # the upload is one student's: one row per assignment, the newest notebook (the others named in its notes)
-        graded = [r for r in grade_batch([submission], work, isolated=isolated, one_student=True)
-                  if r.assignment == assignment] if notebooks else []
+        yield isolated
     finally:
         if run_as:   # before the results are written: nothing of the student's may outlive grading
             print(f"killed {jail.kill_user(run_as)} process(es) of {run_as!r} left after grading", file=sys.stderr)
+
+
+def control_only(assignment: str, results: Path, work: Path) -> None:
+    """setup.sh's control: the reference solution graded exactly as run_autograder will grade a student (the same
+    isolation, limits and cache key), so its pass is cached in the image. Raises ControlFailed."""
+    with protection(results, work) as isolated, contextlib.ExitStack() as stack:
+        run_controls([assignment], Limits(), frozenset(), isolated, grader_fingerprint(), None, None,
+                     LazyClient(stack, 1, None), Console(stderr=True))
+
+
+def autograde(assignment: str, submission: Path, results: Path, work: Path, lang: str) -> dict:
+    """Grade the submitted notebooks of ``assignment`` and write Gradescope's results.json; returns it.
+    Raises ControlFailed, having written nothing, when the reference solution fails here (the grader's fault)."""
+    notebooks = list(submission.rglob("*.ipynb"))
+    with protection(results, work) as isolated:
+        # the upload is one student's: one row per assignment, the newest notebook (the others named in its notes)
+        graded = [r for r in grade_batch([submission], work, isolated=isolated, one_student=True)
+                  if r.assignment == assignment] if notebooks else []
     if graded:
         payload = results_json(max(graded, key=lambda r: r.score), lang)
     else:
@@ -154,9 +174,19 @@ def main(argv=None) -> int:
     parser.add_argument("--submission", type=Path, default=Path("/autograder/submission"))
     parser.add_argument("--results", type=Path, default=Path("/autograder/results/results.json"))
     parser.add_argument("--work", type=Path, default=Path("/autograder/work"))
+    parser.add_argument("--control", action="store_true",
+                        help="grade only the reference solution, as a student would be (setup.sh's control)")
     args = parser.parse_args(argv)
     try:
+        if args.control:
+            control_only(args.assignment, args.results, args.work)
+            print(f"control passed: the reference solution of {args.assignment} got full marks here")
+            return 0
         payload = autograde(args.assignment, args.submission, args.results, args.work, language())
+    except control.ControlFailed as error:   # no results.json: Gradescope says the autograder failed, not a grade
+        print(f"run_autograder: nothing was graded, the grader failed its control here: {error.message.text()}",
+              file=sys.stderr)
+        return 2
     except Exception as error:   # noqa: BLE001 - a traceback would print grader source (hidden cases included)
         frames = "; ".join(f"{Path(frame.filename).name}:{frame.lineno} {frame.name}"
                            for frame in traceback.extract_tb(error.__traceback__, limit=-6))
