@@ -48,7 +48,7 @@ def test_zip_has_what_gradescope_asks_for_and_no_datasets(tmp_path):
     assert not any(name.startswith("datasets/") or name.endswith((".npz", ".gz", ".pyc")) and "expected" not in name
                    for name in names), "datasets only when the instructor passes a folder"
     assert "requirements.txt" in setup and "bubblewrap" in setup and '"[]"' not in setup
-    assert f'grader control --assignment "{NB01}"' in setup and "useradd" in setup
+    assert f'--assignment "{NB01}" \\\n        --control' in setup and "useradd" in setup
     assert 'pip install --no-cache-dir "$SOURCE"' not in setup, "no second copy of the package in site-packages"
     assert f'--assignment "{NB01}"' in run and "/results/results.json" in run
 
