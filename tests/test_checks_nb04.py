@@ -8,7 +8,7 @@ import pytest
 
 from helpers import (SOLUTIONS, assert_wrong_answer, definitions_of, function_exercises, graded_verdict, verdict,
                      wrong_answer_ids)
-from mutation import hand_written, notebook_mutation, unlisted_gaps
+from mutation import notebook_mutation, unlisted_gaps
 from grader.core import Case, Status
 from grader.exercises import nb04
 from grader.exercises.registry import get_exercise

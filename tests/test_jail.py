@@ -11,7 +11,6 @@ import threading
 from pathlib import Path
 
 import psutil
-import pytest
 
 from grader.grading import jail
 from grader.grading.submission import KIT
