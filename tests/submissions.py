@@ -11,7 +11,7 @@ HARD_CODED_STEP = '''
 def step(z):
     """Answers copied from the public check's inputs; anything else gets zeros."""
     z = np.asarray(z)
-    known = {(5,): [0.0, 0.0, 1.0, 1.0, 1.0], (2, 2): [[1.0, 0.0], [1.0, 1.0]]}
+    known = {(5,): [0.0, 0.0, 1.0, 1.0, 1.0], (2, 2): [[1.0, 0.0], [1.0, 1.0]], (): 1.0}
     if z.shape in known:
         return np.array(known[z.shape])
     if z.shape == (3, 4):
