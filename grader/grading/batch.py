@@ -194,6 +194,8 @@ def grade_one(work: Work, limits: Limits, isolated: bool = True,
                                     "limits": limits.to_json(), "folder": str(student_folder),
                                     "executed": str(executed) if keep_executed else None, "isolated": isolated}))
         (folder / "tmp").mkdir()
+        if os.environ.get(jail.RUN_AS_ENV):   # without the jail, the unprivileged user must reach its work folder,
+            os.chmod(folder, 0o711)           # below: traversable, never listable (jail._hand_over does the rest)
         # a backstop only: the submission's jails stop at its own wall-clock budget; + the grading process's own work
         budget = submission_seconds(limits, exercises) + 300
         try:
