@@ -54,6 +54,11 @@ def mixed_batch(folder: Path) -> Path:
     return folder
 
 
+# Runs whose stored results are compared pin the time limits: otherwise each run's control sizes them from its own
+# measurement of the reference, which varies a little, and the limits are part of every result's hash.
+PINNED_LIMITS = ("--cell-timeout", "600", "--notebook-timeout", "1800", "--exercise-timeout", "60")
+
+
 def results_without_usage(outdir: Path) -> dict:
     """Every stored result, less what differs from run to run (CPU time, memory, the key's MAC)."""
     return {path.name: {k: v for k, v in json.loads(path.read_text()).items() if k not in ("usage", "mac")}
@@ -130,7 +135,7 @@ def cluster(tmp_path):
 def local_gradebook(tmp_path_factory):
     """The mixed batch graded on this machine with --jobs 2: what every distributed run must give."""
     folder = tmp_path_factory.mktemp("local")
-    grade(mixed_batch(folder / "entregas"), "--out", folder / "out", "--jobs", "2")
+    grade(mixed_batch(folder / "entregas"), "--out", folder / "out", "--jobs", "2", *PINNED_LIMITS)
     return folder / "entregas", folder / "out"
 
 
@@ -203,7 +208,7 @@ def test_a_dask_cluster_gives_the_local_gradebook(cluster, local_gradebook, tmp_
     cluster.worker("w1")
     cluster.worker("w2")
     cluster.wait_for_workers(2)
-    result = grade(entregas, "--out", tmp_path / "out", "--scheduler", cluster.address)
+    result = grade(entregas, "--out", tmp_path / "out", "--scheduler", cluster.address, *PINNED_LIMITS)
     assert "2 Dask worker(s)" in result.stderr and cluster.address in result.stderr
     assert (tmp_path / "out" / "gradebook.csv").read_text() == (local / "gradebook.csv").read_text()
     assert results_without_usage(tmp_path / "out") == results_without_usage(local)
@@ -218,7 +223,7 @@ def test_a_worker_killed_mid_batch_costs_nothing(cluster, local_gradebook, tmp_p
     cluster.worker("w2")
     cluster.wait_for_workers(2)
     command = subprocess.Popen([sys.executable, "-m", "grader", "grade", str(entregas), "--out", str(tmp_path / "out"),
-                                "--scheduler", cluster.address], cwd=ROOT, stdout=subprocess.PIPE,
+                                "--scheduler", cluster.address, *PINNED_LIMITS], cwd=ROOT, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
     try:
         deadline, running = time.monotonic() + 300, []
