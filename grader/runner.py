@@ -58,7 +58,7 @@ def _same_array(original: np.ndarray, copy) -> bool:
 
 
 def _parameter_name(function, position: int) -> str:
-    """The name of the function's argument at ``position``, else its ordinal ("argumento 2")."""
+    """The name of the function's argument at ``position``, else its ordinal ("#2")."""
     try:
         import inspect
         return list(inspect.signature(function).parameters)[position][:ERROR_TEXT_LIMIT]

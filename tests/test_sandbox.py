@@ -7,7 +7,7 @@ from grader.core import Status
 from grader.exercises.registry import get_exercise
 from grader.grading.extract import extract_definitions
 from grader.grading.limits import Limits
-from grader.grading.sandbox import run_function_exercises
+from grader.grading.sandbox import layers, run_function_exercises
 from helpers import SOLUTIONS, needs_jail, read, sandbox_environment
 
 STEP = "import numpy as np\ndef step(z):\n    return np.where(np.asarray(z) >= 0, 1.0, 0.0)"
@@ -152,3 +152,13 @@ def test_a_thief_finds_no_reference_that_solves_an_exercise_still_being_graded(t
     verdicts = run_function_exercises([f"STASH = {stash!r}", THIEF], exercises, sandbox(tmp_path), Limits(),
                                       sandbox_environment(tmp_path))[0]
     assert not any(verdicts[eid].correct for eid in STOLEN), {eid: verdicts[eid].message.es for eid in STOLEN}
+
+
+def test_layers_refuse_a_dependency_cycle_rather_than_run_references_with_their_own_exercise():
+    from types import SimpleNamespace
+    first, second = SimpleNamespace(id="9.1", uses={"g": "9.2"}), SimpleNamespace(id="9.2", uses={"f": "9.1"})
+    with pytest.raises(ValueError, match="9.1, 9.2"):
+        layers([first, second])
+    assert [[e.id for e in layer] for layer in layers([SimpleNamespace(id="9.3", uses={"f": "9.1"}), first,
+                                                       SimpleNamespace(id="9.2", uses={})])] == [["9.2"], ["9.1"],
+                                                                                                 ["9.3"]]

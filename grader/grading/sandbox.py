@@ -65,7 +65,9 @@ def layers(exercises: list[FunctionExercise]) -> list[list[FunctionExercise]]:
     (or of exercises not being graded here)."""
     ids, final, remaining, result = {e.id for e in exercises}, set(), list(exercises), []
     while remaining:
-        layer = [e for e in remaining if all(d in final or d not in ids for d in e.uses.values())] or remaining
+        layer = [e for e in remaining if all(d in final or d not in ids for d in e.uses.values())]
+        if not layer:   # a cycle: one run would hold references of exercises it still grades
+            raise ValueError(f"exercises {', '.join(e.id for e in remaining)} use each other's functions")
         result.append(layer)
         final |= {e.id for e in layer}
         remaining = [e for e in remaining if e.id not in final]
