@@ -86,8 +86,8 @@ def test_the_container_check_names_the_size_the_assignment_needs(monkeypatch, ca
     assert all(value > 0 for figures in authoring.MEASURED.values() for value in figures)
 
 
-def test_the_readme_states_the_container_each_assignment_needs():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_docs_state_the_container_each_assignment_needs():
+    readme = (ROOT / "docs" / "lms-exports.md").read_text(encoding="utf-8")
     table = readme[readme.index("| assignment | container (at least) |"):]
     for assignment in authoring.MEASURED:
         need = authoring.needs(assignment)
