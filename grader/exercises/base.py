@@ -94,10 +94,6 @@ class Exercise:
     # reference versions of those functions, so one bug costs one exercise.
     uses: dict[str, str] = field(default_factory=dict)
 
-    def __post_init__(self):
-        if isinstance(self.hints, Msg):
-            self.hints = (self.hints,)
-
     def check(self, namespace: dict) -> Verdict:
         """The verdict in the notebook, from the student's live namespace (public cases only)."""
         raise NotImplementedError

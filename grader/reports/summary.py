@@ -9,7 +9,6 @@ NONE = Msg("No se calificó ninguna entrega.", "No submissions graded.")
 HEADLINE = Msg("{count} entregas: media {mean:.1f} %, mediana {median:.1f} %",
                "{count} submissions: mean {mean:.1f} %, median {median:.1f} %")
 STATUSES = Msg("  estado: {counts}", "  status: {counts}")
-HISTOGRAM = Msg("  histograma: {path}", "  histogram: {path}")
 AXES = {"x": Msg("puntuación (%)", "score (%)"), "y": Msg("entregas", "submissions"),
         "title": Msg("{count} entregas, mediana {median:.0f} %", "{count} submissions, median {median:.0f} %")}
 
