@@ -43,5 +43,18 @@ class Msg:
     def format(self, **values) -> "Msg":
         """str.format in each language; a Msg argument contributes its text in that same language."""
         def resolved(lang):
-            return {key: value.text(lang) if isinstance(value, Msg) else value for key, value in values.items()}
+            return {name: value.text(lang) if isinstance(value, Msg) else value for name, value in values.items()}
         return Msg(self.es.format(**resolved("es")), self.en.format(**resolved("en")), self.key, self.key_en)
+
+
+def plural(count: int, one: Msg, other: Msg) -> Msg:
+    """``one`` or ``other``, formatted with ``count``: "1 práctica", "2 prácticas" (the same rule in both
+    languages: only 1 is singular)."""
+    return (one if count == 1 else other).format(count=count)
+
+
+# Counted nouns of the reports.
+SUBMISSIONS = (Msg("{count} entrega", "{count} submission"), Msg("{count} entregas", "{count} submissions"))
+STUDENTS = (Msg("{count} estudiante", "{count} student"), Msg("{count} estudiantes", "{count} students"))
+ASSIGNMENTS = (Msg("{count} práctica", "{count} assignment"), Msg("{count} prácticas", "{count} assignments"))
+REASONS = (Msg("{count} motivo", "{count} reason"), Msg("{count} motivos", "{count} reasons"))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from grader.core import ROW_LABELS, Status, SubmissionResult
 from grader.grading.files import write_atomically
-from grader.i18n import Msg
+from grader.i18n import ASSIGNMENTS, REASONS, STUDENTS, SUBMISSIONS, Msg, plural
 from grader.notebook import QUESTIONS
 from grader.reports.feedback import shown
 from grader.reports.gradebook import exercise_order
@@ -38,8 +38,7 @@ USAGE = [("kernel_cpu_seconds", Msg("CPU del cuaderno (s)", "notebook CPU (s)"))
 
 T = {
     "title": Msg("Informe de la clase", "Class report"),
-    "intro": Msg("{count} entregas de {students} estudiantes en {assignments} prácticas.",
-                 "{count} submissions from {students} students in {assignments} assignments."),
+    "intro": Msg("{submissions} de {students} en {assignments}.", "{submissions} from {students} in {assignments}."),
     "scores": Msg("Puntuaciones", "Scores"),
     "assignment": Msg("Práctica", "Assignment"),
     "submissions": Msg("Entregas", "Submissions"),
@@ -76,8 +75,7 @@ T = {
     "example": Msg("Ejemplo", "Example"),
     "count": Msg("Entregas", "Submissions"),
     "share": Msg("% de las entregas", "% of submissions"),
-    "more_reasons": Msg("y {count} motivos más ({submissions} entregas)",
-                        "and {count} more reasons ({submissions} submissions)"),
+    "more_reasons": Msg("y {reasons} más ({submissions})", "and {reasons} more ({submissions})"),
     "reasons_note": Msg(
         "Los fallos se agrupan por la plantilla del mensaje: el mismo error da la misma plantilla aunque los "
         "valores cambien («…» marca dónde iban). Dos errores que el corrector describe con la misma plantilla "
@@ -177,8 +175,10 @@ def page(results: list[SubmissionResult], lang: str, roster_check: dict | None =
         sections.insert(0, ("roster", roster(roster_check, lang)))
     nav = " ".join(f"<a href='#{key}'>{esc(t[key])}</a>" for key, _ in sections)
     body = "\n".join(f"<h2 id='{key}'>{esc(t[key])}</h2>\n{content}" for key, content in sections)
-    intro = T["intro"].format(count=len(results), students=len({r.student for r in results}),
-                              assignments=len({r.assignment for r in results})).text(lang) if results else t["no_results"]
+    intro = T["intro"].format(submissions=plural(len(results), *SUBMISSIONS),
+                              students=plural(len({r.student for r in results}), *STUDENTS),
+                              assignments=plural(len({r.assignment for r in results}), *ASSIGNMENTS)
+                              ).text(lang) if results else t["no_results"]
     return f"""<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{esc(t['title'])}</title>
 <style>{CSS}</style></head><body>
@@ -314,8 +314,9 @@ def reasons_table(reasons, total: int, lang: str) -> str:
              esc(shown(example.text(lang)))] for template, count, example in reasons[:REASONS_SHOWN]]
     rest = reasons[REASONS_SHOWN:]
     if rest:
-        rows.append([esc(T["more_reasons"].format(count=len(rest), submissions=sum(c for _, c, _ in rest))
-                         .text(lang)), "", "", ""])
+        more = T["more_reasons"].format(reasons=plural(len(rest), *REASONS),
+                                        submissions=plural(sum(count for _, count, _ in rest), *SUBMISSIONS))
+        rows.append([esc(more.text(lang)), "", "", ""])
     return table([esc(t["reason"]), esc(t["count"]), esc(t["share"]), esc(t["example"])], rows, {1, 2})
 
 

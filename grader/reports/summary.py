@@ -3,14 +3,14 @@ import statistics
 from pathlib import Path
 
 from grader.core import SubmissionResult
-from grader.i18n import Msg
+from grader.i18n import SUBMISSIONS, Msg, plural
 
 NONE = Msg("No se calificó ninguna entrega.", "No submissions graded.")
-HEADLINE = Msg("{count} entregas: media {mean:.1f} %, mediana {median:.1f} %",
-               "{count} submissions: mean {mean:.1f} %, median {median:.1f} %")
+HEADLINE = Msg("{submissions}: media {mean:.1f} %, mediana {median:.1f} %",
+               "{submissions}: mean {mean:.1f} %, median {median:.1f} %")
 STATUSES = Msg("  estado: {counts}", "  status: {counts}")
 AXES = {"x": Msg("puntuación (%)", "score (%)"), "y": Msg("entregas", "submissions"),
-        "title": Msg("{count} entregas, mediana {median:.0f} %", "{count} submissions, median {median:.0f} %")}
+        "title": Msg("{submissions}, mediana {median:.0f} %", "{submissions}, median {median:.0f} %")}
 
 
 def percentages(results: list[SubmissionResult]) -> list[float]:
@@ -24,7 +24,7 @@ def text(results: list[SubmissionResult], lang: str) -> str:
     bins = [0] * 10
     for value in values:
         bins[min(int(value // 10), 9)] += 1
-    lines = [HEADLINE.format(count=len(results), mean=statistics.mean(values),
+    lines = [HEADLINE.format(submissions=plural(len(results), *SUBMISSIONS), mean=statistics.mean(values),
                              median=statistics.median(values)).text(lang)]
     lines += [f"  {10 * i:3d}-{10 * i + 10:3d} % | {'#' * count} {count}" for i, count in enumerate(bins)]
     statuses = {}
@@ -46,7 +46,7 @@ def figure(results: list[SubmissionResult], lang: str):
     ax.hist(values, bins=range(0, 101, 10), edgecolor="black")
     ax.set_xlabel(AXES["x"].text(lang))
     ax.set_ylabel(AXES["y"].text(lang))
-    ax.set_title(AXES["title"].format(count=len(results), median=statistics.median(values)).text(lang))
+    ax.set_title(AXES["title"].format(submissions=plural(len(results), *SUBMISSIONS), median=statistics.median(values)).text(lang))
     drawing.tight_layout()
     return drawing
 

@@ -1,0 +1,22 @@
+"""Wording of what the grader tells people (issue 18): counts agree in number, and English feedback holds no
+Spanish. Results are built here; nothing is graded."""
+import html
+
+from grader.core import ExerciseResult, Status, SubmissionResult
+from grader.i18n import Msg
+from grader.reports import class_report, summary
+
+
+def one_submission(student="ana", assignment="01_a"):
+    exercise = ExerciseResult("1.1", Msg("Escalón", "Step"), 1, 1, Status.CORRECT, Msg("bien", "fine"))
+    return SubmissionResult(student, assignment, "", [], [exercise], "h", f"{student}__{assignment}", {})
+
+
+def test_counts_of_one_are_singular_and_others_plural():
+    page = html.unescape(class_report.page([one_submission()], "es"))
+    assert "1 entrega de 1 estudiante en 1 práctica." in page
+    assert "1 submission from 1 student in 1 assignment." in html.unescape(class_report.page([one_submission()], "en"))
+    two = [one_submission("ana"), one_submission("ben", "02_b")]
+    assert "2 entregas de 2 estudiantes en 2 prácticas." in html.unescape(class_report.page(two, "es"))
+    assert summary.text([one_submission()], "es").startswith("1 entrega: media 100.0 %")
+    assert summary.text(two, "en").startswith("2 submissions: mean 100.0 %")
