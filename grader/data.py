@@ -73,16 +73,18 @@ def expected_path(assignment: str, folder: Path = EXPECTED_DIR) -> Path:
     return Path(folder) / f"answers_{assignment[:2]}.json"
 
 
+def read_answers(path: Path) -> dict[str, list]:
+    """The answers stored in ``path`` (answers_NN.json, and the .npz beside it), decoded."""
+    arrays = runner.load_arrays(path.with_suffix(".npz"))
+    return {exercise_id: [runner.decode(item, arrays) for item in items]
+            for exercise_id, items in json.loads(path.read_text(encoding="utf-8")).items()}
+
+
 @cache
 def load_expected(assignment: str) -> dict[str, list]:
     """{exercise id: [expected answer of each public case, in order]} for one assignment ({} if none)."""
     path = expected_path(assignment)
-    if not path.is_file():
-        return {}
-    with np.load(path.with_suffix(".npz"), allow_pickle=False) as npz:
-        arrays = {key: npz[key] for key in npz.files}
-    return {exercise_id: [runner.decode(item, arrays) for item in items]
-            for exercise_id, items in json.loads(path.read_text(encoding="utf-8")).items()}
+    return read_answers(path) if path.is_file() else {}
 
 
 class DatasetNotFoundError(FileNotFoundError):
@@ -174,8 +176,7 @@ def load_mnist():
         searched.append(f"{path} ({label})")
         if path.is_file():
             try:
-                with np.load(path, allow_pickle=False) as npz:
-                    arrays = {key: npz[key] for key in npz.files}
+                arrays = runner.load_arrays(path)
             except Exception as error:  # zip/npy errors come in many types
                 raise DatasetChecksumError(f"{path}: not a readable .npz file ({error}). Delete it and load again.")
             return _verify_mnist(arrays, str(path))

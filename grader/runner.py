@@ -179,6 +179,12 @@ def decode(encoded: dict, arrays, load_model=None):
     return array[()] if array.ndim == 0 else array
 
 
+def load_arrays(path: Path) -> dict:
+    """Every array of an .npz file, read without pickle, as {name: array}."""
+    with np.load(path, allow_pickle=False) as npz:
+        return {name: npz[name] for name in npz.files}
+
+
 def write_json(path: Path, data) -> None:
     temporary = path.with_name(path.name + ".tmp")
     temporary.write_text(json.dumps(data))
@@ -191,8 +197,7 @@ def run(folder: Path, exercise_ids: list[str]) -> None:
     definitions = json.loads((folder / "definitions.json").read_text())
     shared = load_definitions(definitions, defer_heavy_imports=True)
     exercises = json.loads((folder / "cases.json").read_text())
-    with np.load(folder / "cases.npz", allow_pickle=False) as npz:
-        inputs = {key: npz[key] for key in npz.files}
+    inputs = load_arrays(folder / "cases.npz")
     for exercise_id in exercise_ids or list(exercises):
         exercise = exercises[exercise_id]
         (folder / PROGRESS_FILE).write_text(exercise_id)

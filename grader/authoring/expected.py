@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from grader import runner
-from grader.data import EXPECTED_DIR, expected_path
+from grader.data import EXPECTED_DIR, expected_path, read_answers
 from grader.exercises.base import FunctionExercise
 from grader.exercises.registry import assignments, exercises_for
 from grader.hidden import REFERENCES, with_expected
@@ -54,10 +54,7 @@ def write_or_check(folder: Path = EXPECTED_DIR, check: bool = False) -> list[str
         if not path.is_file():
             messages.append(f"{path}: missing (run `python -m grader build`)")
             continue
-        with np.load(path.with_suffix(".npz"), allow_pickle=False) as npz:
-            stored_arrays = {key: npz[key] for key in npz.files}
-        stored = {key: [runner.decode(item, stored_arrays) for item in items]
-                  for key, items in json.loads(path.read_text(encoding="utf-8")).items()}
+        stored = read_answers(path)
         fresh = answers(assignment)
         messages += [f"{path}: the answers of exercise {exercise_id} differ from its reference"
                      for exercise_id in sorted(set(stored) | set(fresh))

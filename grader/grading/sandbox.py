@@ -205,8 +205,7 @@ def judge_output(exercise: FunctionExercise, folder: Path) -> Verdict:
     try:  # written inside the jail: sizes are checked from the files' headers before anything is loaded
         records = json.loads(read_capped(folder / f"{exercise.id}.json", MAX_SANDBOX_JSON_BYTES))
         check_archive(folder / f"{exercise.id}.npz", MAX_ARTIFACT_BYTES)
-        with np.load(folder / f"{exercise.id}.npz", allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
+        arrays = runner.load_arrays(folder / f"{exercise.id}.npz")
     except (OSError, ValueError, UnsafeFile) as error:
         return Verdict(Status.WRONG, UNREADABLE.format(error=str(error)[:120]))
     cases = all_cases(exercise)  # regenerated here, never read back
