@@ -106,3 +106,13 @@ def test_a_grader_error_is_graded_again_on_a_rerun(tmp_path):
     graded = SubmissionResult("ben", NB01, "x", hash="h", key="ben")
     store.save(graded)
     assert not store.is_graded("ana", "h") and store.is_graded("ben", "h")
+
+
+def test_a_student_folder_travels_without_notebooks_models_or_jupyter_copies(tmp_path):
+    from grader.grading.files import read_regular_files
+    for name in ["data.csv", "other.ipynb", "old_model.keras", ".ipynb_checkpoints/x.csv", "__pycache__/m.pyc",
+                 "sub/table.csv"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("1")
+    files, left_out = read_regular_files(tmp_path, max_bytes=2**20, max_files=10)
+    assert sorted(files) == ["data.csv", "sub/table.csv"] and left_out == []

@@ -19,7 +19,8 @@ import nbformat
 
 from grader.core import Incident, Note
 from grader.exercises.registry import assignments
-from grader.grading.files import MAX_DEPTH, UnsafeFile, read_capped, readable, regular_file_size, walk
+from grader.grading.files import (JUPYTER_CHECKPOINTS, MAX_DEPTH, UnsafeFile, read_capped, readable,
+                                  regular_file_size, walk)
 from grader.grading.limits import MAX_NOTEBOOK_BYTES
 from grader.grading.store import submission_key
 from grader.i18n import Msg
@@ -76,7 +77,7 @@ def find_submissions(paths: list[Path], known: list[str], too_deep: list[Path] |
         owned = one_student or with_siblings or any(os.path.lexists(path / f"{name}.ipynb") for name in known)
         owner, subfolders = Path(os.path.abspath(path)).name, set()
         for folder, directories, files in walk(path, too_deep=too_deep):
-            directories[:] = [name for name in directories if name != ".ipynb_checkpoints"]   # Jupyter's copies
+            directories[:] = [name for name in directories if name != JUPYTER_CHECKPOINTS]
             relative = Path(folder).relative_to(path)
             for file in (Path(folder) / name for name in files if name.endswith(".ipynb")):
                 if owned:

@@ -168,11 +168,17 @@ def check_archive(path: Path, max_bytes: int, max_members: int = 1000) -> None:
         raise UnsafeFile(f"{path.name} unpacks to more than {max_bytes // 2**20} MB")
 
 
+JUPYTER_CHECKPOINTS = ".ipynb_checkpoints"   # Jupyter's autosaved copies: never a submission, never data
+# What of a student's folder travels with the notebook: no notebooks (each is graded on its own), no models the run
+# did not produce, no Jupyter copies or Python caches.
+FOLDER_SKIP = ("*.ipynb", "*.keras", JUPYTER_CHECKPOINTS, "__pycache__")
+
+
 def read_regular_files(source: Path, max_bytes: int, max_files: int,
-                       skip=shutil.ignore_patterns()) -> tuple[dict[str, bytes], list[str]]:
+                       skip=shutil.ignore_patterns(*FOLDER_SKIP)) -> tuple[dict[str, bytes], list[str]]:
     """The regular files under ``source`` as {relative path: bytes} (links and special files are never
-    followed or read), up to ``max_bytes`` and ``max_files`` in all and MAX_DEPTH levels deep; and what
-    was left out, and why."""
+    followed or read), up to ``max_bytes`` and ``max_files`` in all and MAX_DEPTH levels deep, leaving out
+    what ``skip`` names (a student's folder: FOLDER_SKIP); and what was left out, and why."""
     found, left_out, total, too_deep = {}, [], 0, []
     for folder, directories, files in walk(source, too_deep=too_deep):
         relative = Path(folder).relative_to(source)
@@ -206,7 +212,7 @@ def write_files(files: dict[str, bytes], target: Path) -> None:
 
 
 def copy_regular_files(source: Path, target: Path, max_bytes: int, max_files: int,
-                       skip=shutil.ignore_patterns()) -> list[str]:
+                       skip=shutil.ignore_patterns(*FOLDER_SKIP)) -> list[str]:
     """Copy the regular files under ``source`` (see read_regular_files). Returns what was left out, and why."""
     files, left_out = read_regular_files(source, max_bytes, max_files, skip)
     write_files(files, target)
