@@ -20,3 +20,17 @@ def test_counts_of_one_are_singular_and_others_plural():
     assert "2 entregas de 2 estudiantes en 2 prácticas." in html.unescape(class_report.page(two, "es"))
     assert summary.text([one_submission()], "es").startswith("1 entrega: media 100.0 %")
     assert summary.text(two, "en").startswith("2 submissions: mean 100.0 %")
+
+
+def test_a_syntax_error_is_located_in_the_feedback_language():
+    import nbformat
+
+    from grader.grading.extract import extract_definitions
+    from grader.grading.submission import SYNTAX_ERROR
+
+    book = nbformat.v4.new_notebook()
+    book.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("def f(:\n    pass")]
+    [(index, text)] = extract_definitions(book)[1]
+    message = SYNTAX_ERROR.format(index=index, text=text)
+    assert index == 1 and "(line 1)" in message.en and "línea" not in message.en
+    assert "(línea 1)" in message.es

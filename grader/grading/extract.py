@@ -1,6 +1,10 @@
 """What of a notebook's source the function sandbox runs: imports, defs, classes and literal constants."""
 import ast
 
+from grader.i18n import Msg
+
+SYNTAX_PROBLEM = Msg("{error} (línea {line})", "{error} (line {line})")
+
 
 def _is_literal_assignment(node) -> bool:
     """NAME = <literal>: a constant a function may read. `x[0] = 1` is not one."""
@@ -16,8 +20,9 @@ def _is_literal_assignment(node) -> bool:
         return False
 
 
-def extract_definitions(notebook) -> tuple[list[str], list[tuple[int, str]]]:
-    """Return (top-level imports, defs, classes and literal constants in notebook order, syntax problems).
+def extract_definitions(notebook) -> tuple[list[str], list[tuple[int, Msg]]]:
+    """Return (top-level imports, defs, classes and literal constants in notebook order, syntax problems as
+    (cell index, what Python said and where)).
 
     Nothing else of the notebook runs: training loops, prints and monkeypatching at
     top level stay in the student's kernel.
@@ -33,7 +38,7 @@ def extract_definitions(notebook) -> tuple[list[str], list[tuple[int, str]]]:
             tree = ast.parse(source)
         except (SyntaxError, ValueError) as error:
             line = getattr(error, "lineno", None)
-            problems.append((index, f"{getattr(error, 'msg', error)} (línea {line})"))
+            problems.append((index, SYNTAX_PROBLEM.format(error=getattr(error, "msg", error), line=line)))
             continue
         for node in tree.body:
             if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef,
