@@ -47,6 +47,14 @@ def call(namespace: dict, function_name: str, args: tuple) -> dict:
 
 
 INPUT_MODIFIED = "InputModified"
+# What the runner and the judge find wrong with a returned value (they are not exceptions the function raised);
+# the text is the value's type name. Explained in words by grader.exercises.base, in the feedback language.
+UNSUPPORTED_OUTPUT = "UnsupportedOutput"   # a type the runner does not send back (a dict, a string array…)
+UNREADABLE_OUTPUT = "UnreadableOutput"     # what the runner wrote could not be read back
+
+
+class Unsupported(TypeError):
+    """A returned value of a type ``encode`` refuses; its text is the type's name."""
 
 
 def _same_array(original: np.ndarray, copy) -> bool:
@@ -155,7 +163,7 @@ def encode(value, arrays: dict, folder: Path, key: str):
         return {"model": path.name}
     array = np.asarray(value)
     if array.dtype.kind not in "biuf":
-        raise TypeError(f"tipo no admitido en la salida: {type(value).__name__}")
+        raise Unsupported(type(value).__name__)
     arrays[key] = array
     return {"array": key}
 
@@ -210,6 +218,8 @@ def run(folder: Path, exercise_ids: list[str]) -> None:
             if "value" in record:
                 try:
                     record["value"] = encode(record["value"], arrays, folder, f"e{exercise_id}_c{number}")
+                except Unsupported as error:
+                    record = {"error_type": UNSUPPORTED_OUTPUT, "error_text": str(error)[:ERROR_TYPE_LIMIT]}
                 except Exception as error:
                     record = {"error_type": "TypeError", "error_text": str(error)[:ERROR_TEXT_LIMIT]}
             records.append(record)

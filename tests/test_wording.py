@@ -34,3 +34,19 @@ def test_a_syntax_error_is_located_in_the_feedback_language():
     message = SYNTAX_ERROR.format(index=index, text=text)
     assert index == 1 and "(line 1)" in message.en and "línea" not in message.en
     assert "(línea 1)" in message.es
+
+
+def test_a_returned_value_the_grader_cannot_read_is_explained_in_the_feedback_language(tmp_path):
+    # The runner's path outside the jail: write the sandbox's inputs, run the runner, judge what it wrote.
+    from grader import runner
+    from grader.exercises.registry import get_exercise
+    from grader.grading.sandbox import judge_output, write_inputs
+
+    exercise = get_exercise("4.4")
+    write_inputs(tmp_path, ["def output_size(n, k, p, s):\n    return {'size': 1}"], [exercise])
+    runner.run(tmp_path, [exercise.id])
+    verdict = judge_output(exercise, tmp_path)
+    assert verdict.status == Status.WRONG
+    assert "returned a value of type dict, which the grader cannot read" in verdict.message.en
+    assert "devolvió un valor de tipo dict" in verdict.message.es
+    assert not any(word in verdict.message.en for word in ("tipo", "salida", "lanzó"))

@@ -24,7 +24,7 @@ from typing import Any, Callable
 from grader.core import Case, Outcome, Status, Verdict
 from grader.data import load_expected
 from grader.i18n import Msg
-from grader.runner import INPUT_MODIFIED, call
+from grader.runner import INPUT_MODIFIED, UNREADABLE_OUTPUT, UNSUPPORTED_OUTPUT, call
 
 CORRECT = Msg("Ejercicio {id}: ¡correcto!", "Exercise {id}: correct!")
 UNSAVED = Msg("`{name}` existe en el cuaderno, pero no está guardado en {file}: el corrector solo ve el archivo. "
@@ -50,6 +50,13 @@ INPUT_CHANGED = Msg("modificaste la entrada `{argument}` en su sitio (con +=, -=
                     "quien llama a la función pierde su array. Calcula y devuelve arrays nuevos",
                     "you modified the input `{argument}` in place (with +=, -= or by assigning to its elements): "
                     "the caller loses its array. Compute and return new arrays")
+UNUSABLE_OUTPUT = {
+    UNSUPPORTED_OUTPUT: Msg("devolvió un valor de tipo {type}, que el corrector no puede leer: devuelve números, "
+                            "arrays de NumPy, tuplas o listas",
+                            "returned a value of type {type}, which the grader cannot read: return numbers, NumPy "
+                            "arrays, tuples or lists"),
+    UNREADABLE_OUTPUT: Msg("devolvió un valor que no se pudo leer ({type})",
+                           "returned a value that could not be read back ({type})")}
 # Errors students meet often, explained in words they understand: (exception type, words of its text, explanation).
 EXPLAINED_ERRORS = [
     ("ValueError", "truth value of an array", Msg(
@@ -181,6 +188,11 @@ class FunctionExercise(Exercise):
                 if case.hidden:
                     return self.hidden_failure(case)
                 mistake = INPUT_CHANGED.format(argument=outcome.error_text)
+                return self.wrong(Msg.same("{call}: {mistake}").format(call=case.describe(), mistake=mistake), mistake)
+            if outcome.error_type in UNUSABLE_OUTPUT:
+                if case.hidden:
+                    return self.hidden_failure(case)
+                mistake = UNUSABLE_OUTPUT[outcome.error_type].format(type=outcome.error_text)
                 return self.wrong(Msg.same("{call}: {mistake}").format(call=case.describe(), mistake=mistake), mistake)
             if outcome.error_type is not None:
                 if case.hidden:

@@ -228,6 +228,5 @@ def judge_output(exercise: FunctionExercise, folder: Path) -> Verdict:
         try:
             outcomes.append(Outcome(case, value=runner.decode(record["value"], arrays, load_model)))
         except Exception as error:
-            outcomes.append(Outcome(case, error_type="ValueError",
-                                    error_text=f"salida ilegible ({type(error).__name__})"))
+            outcomes.append(Outcome(case, error_type=runner.UNREADABLE_OUTPUT, error_text=type(error).__name__))
     return exercise.judge(outcomes)
