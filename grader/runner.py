@@ -143,8 +143,9 @@ class Deferred:
 
 # ---------------------------------------------------------------- plain-data encoding
 
-def encode(value, arrays: dict, folder: Path, key: str):
-    """A value as JSON plus arrays; Keras models as .keras files; anything else is refused."""
+def encode(value, arrays: dict, folder: Path, name: str):
+    """A value as JSON plus arrays; Keras models as .keras files; anything else is refused. ``name`` names its
+    array in ``arrays`` (or its .keras file), with a suffix per item of a tuple or list."""
     if value is None:
         return {"none": True}
     if isinstance(value, str):
@@ -156,16 +157,16 @@ def encode(value, arrays: dict, folder: Path, key: str):
     if isinstance(value, float):
         return {"float": value}
     if isinstance(value, (tuple, list)):
-        return {type(value).__name__: [encode(item, arrays, folder, f"{key}_{i}") for i, item in enumerate(value)]}
+        return {type(value).__name__: [encode(item, arrays, folder, f"{name}_{i}") for i, item in enumerate(value)]}
     if hasattr(value, "save") and hasattr(value, "count_params"):  # a Keras model
-        path = folder / f"{key}.keras"
+        path = folder / f"{name}.keras"
         value.save(path)
         return {"model": path.name}
     array = np.asarray(value)
     if array.dtype.kind not in "biuf":
         raise Unsupported(type(value).__name__)
-    arrays[key] = array
-    return {"array": key}
+    arrays[name] = array
+    return {"array": name}
 
 
 def decode(encoded: dict, arrays, load_model=None):

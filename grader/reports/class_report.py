@@ -173,8 +173,8 @@ def page(results: list[SubmissionResult], lang: str, roster_check: dict | None =
         sections.insert(2, ("predictions", predictions(results, lang)))
     if roster_check is not None:
         sections.insert(0, ("roster", roster(roster_check, lang)))
-    nav = " ".join(f"<a href='#{key}'>{esc(t[key])}</a>" for key, _ in sections)
-    body = "\n".join(f"<h2 id='{key}'>{esc(t[key])}</h2>\n{content}" for key, content in sections)
+    nav = " ".join(f"<a href='#{section}'>{esc(t[section])}</a>" for section, _ in sections)
+    body = "\n".join(f"<h2 id='{section}'>{esc(t[section])}</h2>\n{content}" for section, content in sections)
     intro = T["intro"].format(submissions=plural(len(results), *SUBMISSIONS),
                               students=plural(len({r.student for r in results}), *STUDENTS),
                               assignments=plural(len({r.assignment for r in results}), *ASSIGNMENTS)
@@ -193,7 +193,7 @@ def page(results: list[SubmissionResult], lang: str, roster_check: dict | None =
 # ---------------------------------------------------------------- helpers
 
 def texts(lang: str) -> dict[str, str]:
-    return {key: msg.text(lang) for key, msg in T.items()}
+    return {name: msg.text(lang) for name, msg in T.items()}
 
 
 def esc(text) -> str:
@@ -281,7 +281,7 @@ def scores(results: list[SubmissionResult], lang: str) -> str:
     ax.set_ylabel(t["count_axis"])
     ax.set_title(t["histogram"])
     ax.legend(fontsize="small")
-    return (table([esc(t[key]) for key in ("assignment", "submissions", "mean", "median", "completion")], rows,
+    return (table([esc(t[name]) for name in ("assignment", "submissions", "mean", "median", "completion")], rows,
                   {1, 2, 3, 4})
             + f"<p class='note'>{esc(t['completion_note'])}</p>\n" + image(figure, t["histogram"]))
 
@@ -292,7 +292,7 @@ def exercise_rows(group: list[SubmissionResult]) -> dict[str, list]:
     for result in group:
         for exercise in result.exercises:
             found.setdefault(exercise.id, []).append(exercise)
-    return {key: found[key] for key in sorted(found, key=exercise_order)}
+    return {exercise_id: found[exercise_id] for exercise_id in sorted(found, key=exercise_order)}
 
 
 def failure_reasons(exercises: list, hidden: bool) -> list[tuple[Msg, int, Msg]]:
@@ -304,7 +304,7 @@ def failure_reasons(exercises: list, hidden: bool) -> list[tuple[Msg, int, Msg]]
             template = exercise.reason_msg
             counts[template.key] += 1
             first.setdefault(template.key, (template, exercise.message))
-    return [(first[key][0], count, first[key][1]) for key, count in
+    return [(first[template_key][0], count, first[template_key][1]) for template_key, count in
             sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
 
 
@@ -427,7 +427,7 @@ def incidents(results: list[SubmissionResult], lang: str) -> str:
         examples = list(dict.fromkeys(shown(note.message.text(lang)) for _, note in affected))[:3]
         rows.append([f"<code>{esc(incident.value)}</code><br>{esc(ROW_LABELS[incident].text(lang))}",
                      str(len(affected)), ", ".join(names), "<br>".join(esc(example) for example in examples)])
-    header = [esc(t[key]) for key in ("incident", "count", "students", "messages")]
+    header = [esc(t[name]) for name in ("incident", "count", "students", "messages")]
     return table(header, rows, {1}) + twins(results, lang)
 
 
@@ -435,8 +435,8 @@ def usage(results: list[SubmissionResult], lang: str) -> str:
     t = texts(lang)
     rows = []
     for assignment, group in by_assignment(results).items():
-        for key, label in USAGE:
-            measured = [(r.usage[key], r) for r in group if key in r.usage]
+        for measure, label in USAGE:
+            measured = [(r.usage[measure], r) for r in group if measure in r.usage]
             if not measured:
                 continue
             values = sorted(value for value, _ in measured)
@@ -457,7 +457,7 @@ def usage(results: list[SubmissionResult], lang: str) -> str:
     ax.set_ylabel(t["memory_axis"])
     ax.set_title(t["usage_plot"])
     ax.legend(fontsize="small")
-    header = [esc(t[key]) for key in ("assignment", "measure", "submissions", "median", "p90", "max", "at_max")]
+    header = [esc(t[name]) for name in ("assignment", "measure", "submissions", "median", "p90", "max", "at_max")]
     return (f"<p class='note'>{esc(t['usage_note'])}</p>" + table(header, rows, {2, 3, 4, 5})
             + image(figure, t["usage_plot"]))
 
