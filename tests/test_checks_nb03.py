@@ -623,11 +623,23 @@ EQUIVALENT_MUTANTS = {
                                        "exceed 1, so only the 1e-7 of a certain right answer changes",
     "train_network:4:1->-1": "X.shape[1] → X.shape[-1] (and Y's): the inputs are matrices, where both are the "
                              "number of columns",
+    "train_step:4:True->False": "model(x, training=False): the networks of 3.9's test have no Dropout or "
+                                "BatchNormalization, so both modes compute the same",
 }
 
 
 # Plausible mistakes written by hand, beyond the AST mutants (issue 17's independent mutation run).
 HAND_WRITTEN = {
+    "3.7": (hand_written(ASSIGNMENT, "momentum_step", "momentum * velocity - learning_rate * gradient",
+                         "momentum * velocity - gradient", "forgets-learning-rate"),),
+    "3.8": (hand_written(ASSIGNMENT, "adam_step", "m_corrected = m / (1 - beta_1 ** t)", "m_corrected = m",
+                         "corrects-only-v"),
+            hand_written(ASSIGNMENT, "adam_step", "(1 - beta_2) * gradient ** 2", "(1 - beta_2) * gradient",
+                         "v-of-gradients")),
+    "3.9": (hand_written(ASSIGNMENT, "train_step", "keras.ops.mean(", "keras.ops.sum(", "summed-loss"),),
+    "3.11": (hand_written(ASSIGNMENT, "dropout", "a * mask / (1 - rate)", "a * mask / rate", "scales-by-rate"),),
+    "3.12": (hand_written(ASSIGNMENT, "l2_penalty", "np.square(weights)", "np.abs(weights)", "l1-penalty"),
+             hand_written(ASSIGNMENT, "l2_gradient", "2 * factor", "factor", "forgets-the-2")),
     "3.10": (
         hand_written(ASSIGNMENT, "early_stopping_epochs", "best_epoch, waited = (1, 0)", "best_epoch, waited = (1, 1)", "patience-from-one"),
     ),
