@@ -417,6 +417,11 @@ def train_step_swaps_arguments(model, optimizer, x, y):
     return _train_step(model, optimizer, x, y, swapped=True)
 
 
+def train_step_compiles(model, optimizer, x, y):
+    model.compile(optimizer=optimizer, loss="categorical_crossentropy")
+    return model.train_on_batch(x, y)
+
+
 def train_step_plain_sgd(model, optimizer, x, y):
     import keras
     import tensorflow as tf
@@ -519,6 +524,7 @@ WRONG_ANSWERS = [
     ("3.9", "train_step", train_step_sums_losses, "la suma de las de los ejemplos"),
     ("3.9", "train_step", train_step_per_example_losses, "como un solo número"),
     ("3.9", "train_step", train_step_first_layer_only, "los pesos número 2, 3"),
+    ("3.9", "train_step", train_step_compiles, "train_step no debe compilar el modelo"),
     ("3.9", "train_step", train_step_plain_sgd, "no coinciden con las de model.train_on_batch"),
     ("3.9", "train_step", train_step_swaps_arguments, "no coinciden con las de model.train_on_batch"),
     ("3.10", "early_stopping_epochs", early_stopping_from_zero, "se numeran desde 1"),
