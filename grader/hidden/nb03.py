@@ -2,8 +2,9 @@
 version of backward. Instructors only; never shipped to students.
 
 The references come from Keras/TensorFlow public APIs (count_params, softmax, categorical
-cross-entropy, automatic differentiation, the EarlyStopping rule) or from the statements' own
-contracts (the training replay of 3.4), never from the solution notebook's code.
+cross-entropy, automatic differentiation, the EarlyStopping rule, keras.optimizers.SGD and Adam
+stepped from a given state, model.train_on_batch, layers.Dropout, regularizers.L2) or from the
+statements' own contracts (the training replay of 3.4), never from the solution notebook's code.
 """
 import hashlib
 import math
