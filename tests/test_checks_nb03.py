@@ -1,5 +1,7 @@
 """Notebook 03: plausible wrong answers fail with a specific reason, and this notebook's own
 checks (the solution and the untouched notebook are covered for every notebook by test_checks_all.py)."""
+import types
+
 import nbformat
 import numpy as np
 import pytest
@@ -86,7 +88,7 @@ def test_backward_passes_a_numerical_gradient_check(solution_namespace):
 
 
 def test_early_stopping_reference_agrees_with_keras():
-    # The reference of 3.7 replays keras.callbacks.EarlyStopping; drive the real callback with the same losses.
+    # The reference of 3.10 replays keras.callbacks.EarlyStopping; drive the real callback with the same losses.
     import keras
     from grader.hidden.nb03 import _early_stopping
 
@@ -323,6 +325,149 @@ def early_stopping_global_minimum(val_losses, patience):
     return _early_stopping(val_losses, patience)[0], int(np.argmin(val_losses)) + 1
 
 
+def momentum_accumulates_gradients(w, velocity, gradient, learning_rate, momentum):
+    accumulated = momentum * velocity + gradient
+    return w - learning_rate * accumulated, accumulated
+
+
+def momentum_moves_by_old_velocity(w, velocity, gradient, learning_rate, momentum):
+    return w + velocity, momentum * velocity - learning_rate * gradient
+
+
+def momentum_ignores_velocity(w, velocity, gradient, learning_rate, momentum):
+    return w - learning_rate * gradient, -learning_rate * gradient
+
+
+def momentum_climbs(w, velocity, gradient, learning_rate, momentum):
+    new_velocity = momentum * velocity + learning_rate * gradient
+    return w + new_velocity, new_velocity
+
+
+def _adam(w, m, v, t, gradient, learning_rate, beta_1, beta_2, epsilon, correct=True, step=None, corrected_state=False,
+          epsilon_inside=False):
+    m = beta_1 * m + (1 - beta_1) * gradient
+    v = beta_2 * v + (1 - beta_2) * gradient ** 2
+    step = t if step is None else step
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m_hat = m / (1 - beta_1 ** step) if correct else m
+        v_hat = v / (1 - beta_2 ** step) if correct else v
+        root = np.sqrt(v_hat + epsilon) if epsilon_inside else np.sqrt(v_hat) + epsilon
+        new_w = w - learning_rate * m_hat / root
+    return (new_w, m_hat, v_hat) if corrected_state else (new_w, m, v)
+
+
+def adam_keras_form(w, m, v, t, gradient, learning_rate, beta_1, beta_2, epsilon):
+    m = beta_1 * m + (1 - beta_1) * gradient
+    v = beta_2 * v + (1 - beta_2) * gradient ** 2
+    alpha = learning_rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+    return w - alpha * m / (np.sqrt(v) + epsilon), m, v
+
+
+def adam_without_bias_correction(*args):
+    return _adam(*args, correct=False)
+
+
+def adam_counts_from_zero(w, m, v, t, *rest):
+    return _adam(w, m, v, t, *rest, step=t - 1)
+
+
+def adam_returns_corrected_moments(*args):
+    return _adam(*args, corrected_state=True)
+
+
+def adam_epsilon_inside_root(*args):
+    return _adam(*args, epsilon_inside=True)
+
+
+def adam_swaps_betas(w, m, v, t, gradient, learning_rate, beta_1, beta_2, epsilon):
+    return _adam(w, m, v, t, gradient, learning_rate, beta_2, beta_1, epsilon)
+
+
+def _train_step(model, optimizer, x, y, reduce="mean", variables=None, swapped=False, apply=True):
+    import keras
+    import tensorflow as tf
+    with tf.GradientTape() as tape:
+        predictions = model(x, training=True)
+        losses = keras.losses.categorical_crossentropy(*((predictions, y) if swapped else (y, predictions)))
+        loss = {"mean": keras.ops.mean, "sum": keras.ops.sum, "none": lambda l: l}[reduce](losses)
+    chosen = model.trainable_variables if variables is None else model.trainable_variables[variables]
+    gradients = tape.gradient(loss, chosen)
+    if apply:
+        optimizer.apply_gradients(zip(gradients, chosen))
+    return loss
+
+
+def train_step_never_applies(model, optimizer, x, y):
+    return _train_step(model, optimizer, x, y, apply=False)
+
+
+def train_step_sums_losses(model, optimizer, x, y):
+    return _train_step(model, optimizer, x, y, reduce="sum")
+
+
+def train_step_per_example_losses(model, optimizer, x, y):
+    return _train_step(model, optimizer, x, y, reduce="none")
+
+
+def train_step_first_layer_only(model, optimizer, x, y):
+    return _train_step(model, optimizer, x, y, variables=slice(0, 2))
+
+
+def train_step_swaps_arguments(model, optimizer, x, y):
+    return _train_step(model, optimizer, x, y, swapped=True)
+
+
+def train_step_compiles(model, optimizer, x, y):
+    model.compile(optimizer=optimizer, loss="categorical_crossentropy")
+    return model.train_on_batch(x, y)
+
+
+def train_step_plain_sgd(model, optimizer, x, y):
+    import keras
+    import tensorflow as tf
+    with tf.GradientTape() as tape:
+        loss = keras.ops.mean(keras.losses.categorical_crossentropy(y, model(x, training=True)))
+    for variable, gradient in zip(model.trainable_variables, tape.gradient(loss, model.trainable_variables)):
+        variable.assign_sub(keras.ops.cast(optimizer.learning_rate, variable.dtype) * gradient)
+    return loss
+
+
+def dropout_without_rescaling(a, mask, rate, training):
+    return a * mask if training else a
+
+
+def dropout_scales_by_keep(a, mask, rate, training):
+    return a * mask * (1 - rate) if training else a
+
+
+def dropout_inverted_mask(a, mask, rate, training):
+    return a * (1 - mask) / (1 - rate) if training else a
+
+
+def dropout_also_in_inference(a, mask, rate, training):
+    return a * mask / (1 - rate)
+
+
+def l2_penalty_half(weights, factor):
+    return 0.5 * factor * float(np.sum(weights ** 2))
+
+
+def l2_penalty_mean(weights, factor):
+    return factor * float(np.mean(weights ** 2))
+
+
+def l2_penalty_norm(weights, factor):
+    return factor * float(np.sqrt(np.sum(weights ** 2)))
+
+
+def l2_gradient_half(weights, factor):
+    return factor * weights
+
+
+def l2_gradient_sign(weights, factor):
+    return 2 * factor * np.sign(weights)
+
+
 def shrink_sigmoid_half(activation, depth):
     return {"sigmoid": 0.5, "tanh": 1.0, "relu": 1.0}[activation] ** depth
 
@@ -366,19 +511,54 @@ WRONG_ANSWERS = [
     ("3.6", "initial_loss", initial_loss_bits, "logaritmo en base 2"),
     ("3.6", "initial_loss", initial_loss_probability, "esa es la probabilidad de la clase correcta"),
     ("3.6", "initial_loss", initial_loss_negative, "signo cambiado"),
-    ("3.7", "early_stopping_epochs", early_stopping_from_zero, "se numeran desde 1"),
-    ("3.7", "early_stopping_epochs", early_stopping_ties_improve, "un empate con la mejor pérdida no es una mejora"),
-    ("3.7", "early_stopping_epochs", early_stopping_one_late, "se entrenan 4 épocas"),
-    ("3.7", "early_stopping_epochs", early_stopping_global_minimum, "los pesos que se recuperan son los de la época"),
-    ("3.8", "gradient_shrink_factor", shrink_sigmoid_half, "es como mucho 0.5 · 0.5"),
-    ("3.8", "gradient_shrink_factor", shrink_relu_zero, "devolvió 0"),
-    ("3.8", "gradient_shrink_factor", shrink_tanh_like_sigmoid, "con 5 capa(s) de tanh"),
+    ("3.7", "momentum_step", momentum_accumulates_gradients, "acumular gradientes"),
+    ("3.7", "momentum_step", momentum_moves_by_old_velocity, "se movió con la velocidad que recibió"),
+    ("3.7", "momentum_step", momentum_ignores_velocity, "SGD sin momentum"),
+    ("3.7", "momentum_step", momentum_climbs, "w: se esperaba"),
+    ("3.8", "adam_step", adam_without_bias_correction, "sin corrección del sesgo"),
+    ("3.8", "adam_step", adam_counts_from_zero, "no finitos"),
+    ("3.8", "adam_step", adam_returns_corrected_moments, "m: se esperaba"),
+    ("3.8", "adam_step", adam_epsilon_inside_root, "w no coincide con keras.optimizers.Adam"),
+    ("3.8", "adam_step", adam_swaps_betas, "m: se esperaba"),
+    ("3.9", "train_step", train_step_never_applies, "los pesos no cambian"),
+    ("3.9", "train_step", train_step_sums_losses, "la suma de las de los ejemplos"),
+    ("3.9", "train_step", train_step_per_example_losses, "como un solo número"),
+    ("3.9", "train_step", train_step_first_layer_only, "los pesos número 2, 3"),
+    ("3.9", "train_step", train_step_compiles, "train_step no debe compilar el modelo"),
+    ("3.9", "train_step", train_step_plain_sgd, "no coinciden con las de model.train_on_batch"),
+    ("3.9", "train_step", train_step_swaps_arguments, "no coinciden con las de model.train_on_batch"),
+    ("3.10", "early_stopping_epochs", early_stopping_from_zero, "se numeran desde 1"),
+    ("3.10", "early_stopping_epochs", early_stopping_ties_improve, "un empate con la mejor pérdida no es una mejora"),
+    ("3.10", "early_stopping_epochs", early_stopping_one_late, "se entrenan 4 épocas"),
+    ("3.10", "early_stopping_epochs", early_stopping_global_minimum, "los pesos que se recuperan son los de la época"),
+    ("3.11", "dropout", dropout_without_rescaling, "sin reescalar"),
+    ("3.11", "dropout", dropout_scales_by_keep, "se multiplicaron por (1 − rate)"),
+    ("3.11", "dropout", dropout_inverted_mask, "1 significa «se conserva»"),
+    ("3.11", "dropout", dropout_also_in_inference, "al predecir (training=False) la capa no hace nada"),
+    ("3.12", "l2_penalty", l2_penalty_half, "es la mitad"),
+    ("3.12", "l2_penalty", l2_penalty_mean, "media de los cuadrados"),
+    ("3.12", "l2_penalty", l2_penalty_norm, "keras.regularizers.L2(0.01) da"),
+    ("3.12", "l2_gradient", l2_gradient_half, "es la mitad del gradiente"),
+    ("3.12", "l2_gradient", l2_gradient_sign, "se esperaba"),
+    ("3.13", "gradient_shrink_factor", shrink_sigmoid_half, "es como mucho 0.5 · 0.5"),
+    ("3.13", "gradient_shrink_factor", shrink_relu_zero, "devolvió 0"),
+    ("3.13", "gradient_shrink_factor", shrink_tanh_like_sigmoid, "con 5 capa(s) de tanh"),
 ]
+
+
+def with_train_step(namespace, step):
+    """The namespace with ``step`` as train_step, and the test harness of 3.9 looking it up there: a copy of
+    the namespace alone would leave the harness calling the solution's train_step."""
+    changed = dict(namespace, train_step=step)
+    harness = namespace["train_steps_from"]
+    changed["train_steps_from"] = types.FunctionType(harness.__code__, changed, harness.__name__, harness.__defaults__)
+    return changed
 
 
 @pytest.mark.parametrize("exercise_id, name, wrong, reason", WRONG_ANSWERS, ids=wrong_answer_ids(WRONG_ANSWERS))
 def test_wrong_answer_fails_with_specific_reason(exercise_id, name, wrong, reason, solution_namespace):
-    assert_wrong_answer(exercise_id, solution_namespace, name, wrong, reason)
+    namespace = with_train_step(solution_namespace, wrong) if name == "train_step" else solution_namespace
+    assert_wrong_answer(exercise_id, namespace, name, wrong, reason)
 
 
 def test_every_function_exercise_has_a_wrong_answer_test():
@@ -449,12 +629,24 @@ EQUIVALENT_MUTANTS = {
                                        "exceed 1, so only the 1e-7 of a certain right answer changes",
     "train_network:4:1->-1": "X.shape[1] → X.shape[-1] (and Y's): the inputs are matrices, where both are the "
                              "number of columns",
+    "train_step:4:True->False": "model(x, training=False): the networks of 3.9's test have no Dropout or "
+                                "BatchNormalization, so both modes compute the same",
 }
 
 
 # Plausible mistakes written by hand, beyond the AST mutants (issue 17's independent mutation run).
 HAND_WRITTEN = {
-    "3.7": (
+    "3.7": (hand_written(ASSIGNMENT, "momentum_step", "momentum * velocity - learning_rate * gradient",
+                         "momentum * velocity - gradient", "forgets-learning-rate"),),
+    "3.8": (hand_written(ASSIGNMENT, "adam_step", "m_corrected = m / (1 - beta_1 ** t)", "m_corrected = m",
+                         "corrects-only-v"),
+            hand_written(ASSIGNMENT, "adam_step", "(1 - beta_2) * gradient ** 2", "(1 - beta_2) * gradient",
+                         "v-of-gradients")),
+    "3.9": (hand_written(ASSIGNMENT, "train_step", "keras.ops.mean(", "keras.ops.sum(", "summed-loss"),),
+    "3.11": (hand_written(ASSIGNMENT, "dropout", "a * mask / (1 - rate)", "a * mask / rate", "scales-by-rate"),),
+    "3.12": (hand_written(ASSIGNMENT, "l2_penalty", "np.square(weights)", "np.abs(weights)", "l1-penalty"),
+             hand_written(ASSIGNMENT, "l2_gradient", "2 * factor", "factor", "forgets-the-2")),
+    "3.10": (
         hand_written(ASSIGNMENT, "early_stopping_epochs", "best_epoch, waited = (1, 0)", "best_epoch, waited = (1, 1)", "patience-from-one"),
     ),
 }
@@ -538,3 +730,50 @@ def test_model_check_accepts_an_honest_model_and_flags_one_trained_on_the_test_s
     cheat = trained(np.asarray(test_images), np.asarray(test_labels), 15)
     result = model_verdict("3.5", cheat)
     assert result.status == Status.WRONG and "ha visto las imágenes de prueba al entrenar" in result.message.es
+
+
+# ---------------------------------------------------------------- optimizers, dropout, L2, GradientTape
+
+def test_adam_accepts_both_epsilon_placements(solution_namespace):
+    # Keras adds ε to √v before the bias correction's factor; Kingma and Ba's paper, to the corrected √v̂.
+    assert verdict("3.8", solution_namespace, adam_step=adam_keras_form).correct
+    assert graded_verdict("3.8", solution_namespace, adam_step=adam_keras_form).correct
+
+
+def test_optimizer_steps_follow_keras_over_several_steps(solution_namespace):
+    # One step at a time, state in and state out: ten steps of the solution's functions against the Keras
+    # optimizers fed the same gradients. A tiny ε: where Keras and the paper add it then makes no difference.
+    import keras
+    import tensorflow as tf
+    rng = np.random.default_rng(7)
+    start, gradients = rng.normal(size=(3, 2)), rng.normal(size=(10, 3, 2))
+    momentum_step, adam_step = solution_namespace["momentum_step"], solution_namespace["adam_step"]
+    for optimizer, step in ((keras.optimizers.SGD(0.125, momentum=0.9), "momentum"),
+                            (keras.optimizers.Adam(0.125, beta_1=0.8, beta_2=0.99, epsilon=1e-12), "adam")):
+        variable = keras.Variable(start, dtype="float64")
+        w, velocity, m, v = start, np.zeros_like(start), np.zeros_like(start), np.zeros_like(start)
+        for t, gradient in enumerate(gradients, start=1):
+            optimizer.apply_gradients([(tf.constant(gradient), variable)])
+            if step == "momentum":
+                w, velocity = momentum_step(w, velocity, gradient, 0.125, 0.9)
+            else:
+                w, m, v = adam_step(w, m, v, t, gradient, 0.125, 0.8, 0.99, 1e-12)
+            # measured: Adam within 4e-6 relative, 1e-7 absolute, of Keras's float64 run (a millionth of a step)
+            np.testing.assert_allclose(w, variable.numpy(), rtol=1e-5, atol=1e-6, err_msg=f"{step}, step {t}")
+
+
+def test_a_train_step_that_is_not_done_is_not_attempted(solution_namespace):
+    def not_done(model, optimizer, x, y):
+        raise NotImplementedError("Ejercicio 3.9: completa la función train_step")
+    result = verdict("3.9", with_train_step(solution_namespace, not_done))
+    assert result.status == Status.NOT_ATTEMPTED
+
+
+def test_stored_demos_agree_with_keras():
+    for line in stored_text("optimizer-paths").splitlines():
+        assert float(line.rsplit(": ", 1)[1]) < 1e-4, line
+    assert float(stored_text("tape-vs-fit").split("tras 50 pasos: ")[1].split()[0]) < 1e-4
+    dropout_text = stored_text("dropout-vs-keras")
+    assert "tu salida es la suya: True" in dropout_text and "devuelven la entrada: True y True" in dropout_text
+    penalty = stored_text("l2-vs-keras").split("model.losses: ")[1]
+    assert penalty.split(";")[0] == penalty.split("tu l2_penalty: ")[1].split()[0]

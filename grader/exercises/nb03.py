@@ -390,7 +390,7 @@ def _judge_mnist_model(model):
     return None
 
 
-# ---------------------------------------------- 3.6, 3.7, 3.8: predict, then run
+# ---------------------------------------------- 3.6, 3.10, 3.13: predict, then run
 
 def _initial_loss_cases():
     return [Case("initial_loss", (classes,)) for classes in (10, 2, 3)]
@@ -479,6 +479,253 @@ def _judge_shrink(case, value):
                f"{depth}, {expected:.3g}, y devolvió {value:.3g}",
                f"with {depth} {activation} layer(s), the largest factor is the maximum of its derivative to the "
                f"power {depth}, {expected:.3g}, but returned {value:.3g}")
+
+
+# ------------------------------------------- 3.7, 3.8: momentum and Adam, one step
+
+def _optimizer_state(rng, shape, scale=1.0):
+    return np.round(rng.normal(scale=scale, size=shape), 3)
+
+
+def _momentum_cases():
+    rng = np.random.default_rng(37)
+    w, gradient = np.array([1.0, -2.0]), np.array([0.5, -1.0])
+    return [
+        Case("momentum_step", (w, np.zeros(2), gradient, 0.1, 0.9)),            # the first step: still plain SGD
+        Case("momentum_step", (w, np.array([-0.05, 0.1]), gradient, 0.1, 0.9)),  # a velocity carried over
+        Case("momentum_step", (w, np.array([-0.05, 0.1]), gradient, 0.1, 0.0)),  # momentum 0: plain SGD again
+        Case("momentum_step", (_optimizer_state(rng, (3, 2)), _optimizer_state(rng, (3, 2), 0.01),
+                               _optimizer_state(rng, (3, 2)), 0.01, 0.5)),
+    ]
+
+
+VELOCITY_MISTAKES = (
+    Msg("coinciden con acumular gradientes (velocidad ← momentum · velocidad + gradiente) y restar learning_rate "
+        "veces eso: el contrato pide como velocidad el desplazamiento que da w en este paso, ya multiplicado por "
+        "la tasa de aprendizaje y con su signo",
+        "they match accumulating gradients (velocity ← momentum · velocity + gradient) and subtracting "
+        "learning_rate times that: the contract's velocity is the displacement w takes in this step, already "
+        "multiplied by the learning rate and with its sign"),
+    Msg("w se movió con la velocidad que recibió, la del paso anterior: debe moverse con la nueva",
+        "w moved by the velocity it received, the previous step's: it must move by the new one"),
+    Msg("coinciden con SGD sin momentum: la velocidad recibida no cuenta en tu paso",
+        "they match SGD without momentum: the velocity received plays no part in your step"),
+)
+
+
+def _judge_pair(value, names, expected, tolerance):
+    """The shape and values of each array of a tuple answer, in order; the first problem found, or None."""
+    if not isinstance(value, (tuple, list)) or len(value) != len(names):
+        return Msg(f"debe devolver una tupla ({', '.join(names)})", f"must return a tuple ({', '.join(names)})")
+    for name, got, reference in zip(names, value, expected):
+        problem = array_mismatch(got, reference, **tolerance)
+        if problem:
+            return Msg.same("{name}: {problem}").format(name=name, problem=problem)
+    return None
+
+
+def _same_arrays(value, expected, tolerance):
+    return all(np.shape(v) == np.shape(e) and np.allclose(np.asarray(v, float), e, **tolerance)
+               for v, e in zip(value, expected))
+
+
+MOMENTUM_TOLERANCE = {"rtol": 1e-6, "atol": 1e-9}
+
+
+def _judge_momentum(case, value):
+    right, *variants = case.expected
+    if isinstance(value, (tuple, list)) and len(value) == 2 and not _same_arrays(value, right, MOMENTUM_TOLERANCE):
+        for mistake, variant in zip(VELOCITY_MISTAKES, variants):
+            if _same_arrays(value, variant, MOMENTUM_TOLERANCE):
+                return mistake
+    return _judge_pair(value, ("w", "velocity"), right, MOMENTUM_TOLERANCE)
+
+
+def _adam_cases():
+    rng = np.random.default_rng(38)
+    w, gradient = np.array([1.0, -2.0]), np.array([0.5, -1.0])
+    shape = (3, 2)
+    m, v = _optimizer_state(rng, shape, 0.1), np.abs(_optimizer_state(rng, shape, 0.01))
+    return [
+        Case("adam_step", (w, np.zeros(2), np.zeros(2), 1, gradient, 0.1, 0.9, 0.999, 1e-7)),
+        Case("adam_step", (_optimizer_state(rng, shape), m, v, 3, _optimizer_state(rng, shape), 0.01,
+                           0.9, 0.999, 1e-7)),
+        Case("adam_step", (_optimizer_state(rng, shape), m, v, 40, _optimizer_state(rng, shape), 0.01,
+                           0.5, 0.9, 1e-7)),
+        # tiny gradients and a large ε: where ε goes, and whether it is there, shows
+        Case("adam_step", (w, np.zeros(2), np.zeros(2), 2, np.array([1e-3, -2e-4]), 0.1, 0.9, 0.999, 1e-3)),
+    ]
+
+
+ADAM_TOLERANCE = {"rtol": 1e-6, "atol": 1e-10}
+
+
+def _judge_adam(case, value):
+    keras_form, textbook_form, uncorrected = case.expected
+    if not isinstance(value, (tuple, list)) or len(value) != 3:
+        return Msg("debe devolver una tupla (w, m, v)", "must return a tuple (w, m, v)")
+    problem = _judge_pair(value[1:], ("m", "v"), keras_form[1:], ADAM_TOLERANCE)
+    if problem:
+        return problem
+    if any(array_mismatch(value[0], form[0], **ADAM_TOLERANCE) is None for form in (keras_form, textbook_form)):
+        return None
+    if array_mismatch(value[0], uncorrected[0], **ADAM_TOLERANCE) is None:
+        return Msg(f"m y v están bien, pero w coincide con el paso sin corrección del sesgo: en el paso "
+                   f"t = {case.args[3]} los dos momentos, que empezaron en 0, aún están sesgados hacia 0",
+                   f"m and v are right, but w matches the step without bias correction: at step t = "
+                   f"{case.args[3]} both moments, which started at 0, are still biased towards 0")
+    return Msg("m y v están bien, pero w no coincide con keras.optimizers.Adam: {problem}",
+               "m and v are right, but w does not match keras.optimizers.Adam: {problem}").format(
+        problem=array_mismatch(value[0], keras_form[0], **ADAM_TOLERANCE))
+
+
+# ------------------------------------------------ 3.9: a training step with GradientTape
+
+def _mlp_weights(rng, sizes):
+    weights = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        weights += [np.round(rng.normal(scale=1 / np.sqrt(n_in), size=(n_in, n_out)), 3), np.zeros(n_out)]
+    return weights
+
+
+def _batch(rng, n, n_in, classes):
+    return np.round(rng.uniform(0, 1, size=(n, n_in)), 2), one_hot_rows(rng.integers(0, classes, size=n), classes)
+
+
+def _train_step_cases():
+    rng = np.random.default_rng(39)
+    return [Case("train_steps_from", (_mlp_weights(rng, [4, 3, 2]), *_batch(rng, 6, 4, 2), "sgd", 0.5, 1)),
+            Case("train_steps_from", (_mlp_weights(rng, [5, 4, 3]), *_batch(rng, 8, 5, 3), "sgd", 0.5, 2)),
+            Case("train_steps_from", (_mlp_weights(rng, [5, 6, 4, 3]), *_batch(rng, 12, 5, 3), "adam", 0.01, 3))]
+
+
+TAPE_TOLERANCE = {"rtol": 1e-6, "atol": 1e-9}  # the harness builds the network in float64
+
+
+def _judge_train_step(case, value):
+    (losses, weights), (summed_losses, summed_weights) = case.expected
+    start = case.args[0]
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        return Msg("train_steps_from debe devolver (pérdidas, pesos): ¿cambiaste la celda que la define?",
+                   "train_steps_from must return (losses, weights): did you change the cell that defines it?")
+    if any(np.shape(loss) != () for loss in value[0]):
+        return Msg("train_step debe devolver la pérdida del lote como un solo número (la media sobre sus "
+                   "ejemplos), no una pérdida por ejemplo",
+                   "train_step must return the batch's loss as a single number (the mean over its examples), "
+                   "not one loss per example")
+    got_losses, got_weights = np.asarray(value[0], dtype=float), [np.asarray(w, dtype=float) for w in value[1]]
+    if len(got_weights) != len(weights) or any(g.shape != w.shape for g, w in zip(got_weights, weights)):
+        return Msg("los pesos de la red cambiaron de forma o de número: train_step solo debe actualizar sus "
+                   "valores", "the network's weights changed shape or number: train_step must only update "
+                   "their values")
+    problem = array_mismatch(got_losses, losses, **TAPE_TOLERANCE)
+    if not problem and _same_arrays(got_weights, weights, TAPE_TOLERANCE):
+        return None
+    if problem:
+        if np.allclose(got_losses, summed_losses, **TAPE_TOLERANCE):
+            return Msg("la pérdida es la suma de las de los ejemplos del lote; Keras, y el contrato, usan su media",
+                       "the loss is the sum over the batch's examples; Keras, and the contract, use their mean")
+        return Msg("las pérdidas de cada paso no coinciden con las de model.train_on_batch: {problem}",
+                   "the losses of each step do not match model.train_on_batch's: {problem}").format(problem=problem)
+    if all(np.allclose(g, s) for g, s in zip(got_weights, start)):
+        return Msg("la pérdida es la de Keras, pero los pesos no cambian: falta aplicar los gradientes con el "
+                   "optimizador", "the loss matches Keras's, but the weights do not change: the gradients are "
+                   "never applied with the optimizer")
+    if _same_arrays(got_weights, summed_weights, TAPE_TOLERANCE):
+        return Msg("los pesos coinciden con derivar la suma de las pérdidas del lote, no su media: el paso sale "
+                   "tantas veces mayor como ejemplos tiene el lote",
+                   "the weights match differentiating the sum of the batch's losses, not their mean: the step "
+                   "comes out as many times larger as the batch has examples")
+    unchanged = [str(index) for index, (g, s) in enumerate(zip(got_weights, start)) if np.allclose(g, s)]
+    if unchanged:
+        return Msg("los pesos número {indices} (de model.trainable_variables) no cambian: el gradiente tiene que "
+                   "calcularse, y aplicarse, para todas las variables entrenables",
+                   "weights number {indices} (of model.trainable_variables) do not change: the gradient must be "
+                   "computed, and applied, for every trainable variable").format(indices=", ".join(unchanged))
+    index, problem = next((i, p) for i, (g, w) in enumerate(zip(got_weights, weights))
+                          if (p := array_mismatch(g, w, **TAPE_TOLERANCE)))
+    return Msg("los pesos tras los pasos no coinciden con los de model.train_on_batch; el número {index}: {problem}",
+               "the weights after the steps do not match model.train_on_batch's; number {index}: {problem}").format(
+        index=index, problem=problem)
+
+
+# ------------------------------------------------------- 3.11 inverted dropout
+
+def _dropout_cases():
+    rng = np.random.default_rng(311)
+    a = np.array([[1.0, 2.0, 3.0, 4.0]])
+    mask = np.array([[1.0, 0.0, 1.0, 1.0]])
+    big = np.round(rng.normal(size=(3, 5)), 2)
+    cube = np.round(rng.normal(size=(2, 3, 4)), 2)
+    return [Case("dropout", (a, mask, 0.25, True)),
+            Case("dropout", (a, mask, 0.25, False)),
+            Case("dropout", (big, (rng.uniform(size=big.shape) > 0.5).astype(float), 0.5, True)),
+            Case("dropout", (big, (rng.uniform(size=big.shape) > 0.6).astype(float), 0.6, False)),
+            Case("dropout", (cube, (rng.uniform(size=cube.shape) > 0.8).astype(float), 0.8, True)),
+            Case("dropout", (a, np.ones_like(a), 0.0, True))]
+
+
+DROPOUT_MISTAKES = (
+    Msg("coincide con apagar las neuronas sin reescalar las demás: así la suma que recibe la capa siguiente "
+        "es, en media, menor al entrenar que al predecir",
+        "it matches switching neurons off without rescaling the others: then the sum the next layer receives is, "
+        "on average, smaller in training than in inference"),
+    Msg("las neuronas conservadas se multiplicaron por (1 − rate); para que la media no cambie hay que "
+        "compensar lo que se apaga, no reducirlo más",
+        "the kept neurons were multiplied by (1 − rate); to keep the mean unchanged you must make up for what is "
+        "switched off, not shrink it further"),
+    Msg("conservaste las neuronas donde la máscara vale 0 y apagaste las que valen 1: 1 significa «se conserva»",
+        "you kept the neurons where the mask is 0 and switched off those where it is 1: 1 means 'kept'"),
+    Msg("al predecir (training=False) la capa no hace nada: ni apaga neuronas ni reescala",
+        "in inference (training=False) the layer does nothing: it neither switches neurons off nor rescales"),
+)
+
+
+def _judge_dropout(case, value):
+    expected, variants = case.expected   # variants: (which of DROPOUT_MISTAKES, what it returns)
+    value = np.asarray(value, dtype=float)
+    if value.shape == np.shape(expected) and not np.allclose(value, expected, rtol=1e-6, atol=1e-9):
+        for mistake, variant in variants:
+            if np.allclose(value, variant, rtol=1e-6, atol=1e-9):
+                return DROPOUT_MISTAKES[mistake]
+    return array_mismatch(value, expected, rtol=1e-6, atol=1e-9)
+
+
+# ------------------------------------------------------------- 3.12 L2 penalty
+
+def _l2_cases():
+    rng = np.random.default_rng(312)
+    inputs = [(np.array([[1.0, -2.0], [3.0, 0.0]]), 0.01), (np.round(rng.normal(size=(3, 4)), 2), 0.001),
+              (np.array([0.5, -0.25, 2.0]), 0.5)]
+    return ([Case("l2_penalty", args) for args in inputs] + [Case("l2_gradient", args) for args in inputs])
+
+
+def _judge_l2(case, value):
+    expected, half, mean = case.expected
+    if case.function == "l2_penalty":
+        if not _is_number(value):
+            return Msg(f"debe devolver un número, no {type(value).__name__}",
+                       f"must return a number, not {type(value).__name__}")
+        value = float(value)
+        if np.isclose(value, expected, rtol=1e-6, atol=1e-12):
+            return None
+        for other, why in ((half, Msg("es la mitad: keras.regularizers.L2(factor) no lleva el ½ que usan algunos "
+                                      "libros", "it is half: keras.regularizers.L2(factor) has no ½, which some "
+                                      "books use")),
+                           (mean, Msg("es la media de los cuadrados; la penalización suma sobre todos los pesos",
+                                      "it is the mean of the squares; the penalty sums over every weight"))):
+            if np.isclose(value, other, rtol=1e-6):
+                return Msg("devolvió {value:.6g}: {why}", "returned {value:.6g}: {why}").format(value=value, why=why)
+        return Msg(f"devolvió {value:.6g} y keras.regularizers.L2({case.args[1]}) da {expected:.6g}",
+                   f"returned {value:.6g} but keras.regularizers.L2({case.args[1]}) gives {expected:.6g}")
+    value = np.asarray(value, dtype=float)
+    if value.shape == np.shape(expected) and np.allclose(value, half, rtol=1e-6, atol=1e-12) \
+            and not np.allclose(value, expected, rtol=1e-6, atol=1e-12):
+        return Msg("es la mitad del gradiente de TensorFlow: la penalización de Keras no lleva ½, así que al "
+                   "derivar el 2 del cuadrado se queda",
+                   "it is half TensorFlow's gradient: Keras's penalty has no ½, so the 2 of the square stays "
+                   "when you differentiate")
+    return array_mismatch(value, expected, rtol=1e-6, atol=1e-12)
 
 
 # What grader.data must find on a grading machine for this notebook: its kernel and its judge read them.
@@ -610,7 +857,69 @@ EXERCISES = [
                 "with the natural logarithm, as in Keras."),
         ), cases=_initial_loss_cases, judge_case=_judge_initial_loss),
     FunctionExercise(
-        "3.7", ASSIGNMENT, Msg("Predice: dónde para la parada temprana", "Predict: where early stopping stops"),
+        "3.7", ASSIGNMENT, Msg("Un paso de SGD con momentum", "One step of SGD with momentum"), ("momentum_step",), (
+            Msg("El momentum da memoria al descenso de gradiente: cada paso mezcla el paso anterior con el que "
+                "marcaría el gradiente de ahora. Si el gradiente apunta siempre hacia el mismo lado, los pasos "
+                "crecen; si zigzaguea, se compensan.",
+                "Momentum gives gradient descent a memory: each step blends the previous step with the one the "
+                "current gradient would give. If the gradient keeps pointing the same way, steps grow; if it "
+                "zigzags, they cancel out."),
+            Msg("Parte del paso de SGD simple que ya conoces y piensa qué es la velocidad según el contrato: lo que "
+                "w se movió la vez anterior. ¿Qué parte de ese movimiento conservas, y qué le añades?",
+                "Start from the plain SGD step you know and think about what the velocity is in the contract: how "
+                "far w moved last time. How much of that movement do you keep, and what do you add to it?"),
+            Msg("Los pasos: 1) la nueva velocidad, a partir de la anterior y del gradiente de ahora; 2) w se mueve "
+                "esa nueva velocidad; 3) devuelve los dos arrays nuevos. Compruébalo a mano: con momentum = 0 debe "
+                "salir SGD simple, y con gradiente 0 w debe seguir moviéndose, cada vez menos.",
+                "The steps: 1) the new velocity, from the previous one and the current gradient; 2) w moves by "
+                "that new velocity; 3) return both new arrays. Check it by hand: with momentum = 0 it must be plain "
+                "SGD, and with a zero gradient w must keep moving, less and less."),
+        ), cases=_momentum_cases, judge_case=_judge_momentum),
+    FunctionExercise(
+        "3.8", ASSIGNMENT, Msg("Un paso de Adam, con corrección del sesgo", "One Adam step, with bias correction"),
+        ("adam_step",), (
+            Msg("Adam lleva, para cada peso, dos medias móviles exponenciales: la de los gradientes (m, la "
+                "dirección, como el momentum) y la de sus cuadrados (v, la escala, como RMSprop). El paso va en la "
+                "dirección de m, dividida por la raíz de v.",
+                "Adam keeps, for each weight, two exponential moving averages: that of the gradients (m, the "
+                "direction, as momentum does) and that of their squares (v, the scale, as RMSprop does). The step "
+                "goes along m, divided by the square root of v."),
+            Msg("Las dos medias empiezan en 0, así que en los primeros pasos se quedan cortas. Para corregirlas, "
+                "pregúntate: tras t pasos, ¿cuánto suman los pesos que la media móvil ha repartido entre los "
+                "gradientes vistos? El t del contrato cuenta desde 1.",
+                "Both averages start at 0, so in the first steps they fall short. To correct them, ask yourself: "
+                "after t steps, how much do the weights the moving average has shared among the gradients seen "
+                "add up to? The contract's t counts from 1."),
+            Msg("Los pasos: 1) actualiza m y v con el gradiente de este paso; 2) corrige cada una de su sesgo con "
+                "el t del paso; 3) mueve w en contra de m corregida, dividida por la raíz de v corregida más ε; "
+                "4) devuelve w y los momentos sin corregir, que son el estado que guarda el optimizador.",
+                "The steps: 1) update m and v with this step's gradient; 2) correct each one's bias with the "
+                "step's t; 3) move w against the corrected m, divided by the square root of the corrected v plus "
+                "ε; 4) return w and the uncorrected moments, which are the state the optimizer keeps."),
+        ), cases=_adam_cases, judge_case=_judge_adam),
+    FunctionExercise(
+        "3.9", ASSIGNMENT, Msg("Un paso de entrenamiento con GradientTape", "A training step with GradientTape"),
+        ("train_step",), (
+            Msg("fit hace, con cada lote, tres cosas: calcula la pérdida, la deriva respecto de cada peso "
+                "entrenable y deja que el optimizador mueva los pesos. Con tf.GradientTape las haces tú.",
+                "fit does three things with each batch: it computes the loss, differentiates it with respect to "
+                "every trainable weight and lets the optimizer move the weights. With tf.GradientTape you do them "
+                "yourself."),
+            Msg("La cinta solo registra lo que ocurre dentro de su bloque: allí van la pasada hacia delante del "
+                "modelo, en modo entrenamiento, y la pérdida. Fuera, pide a la cinta los gradientes respecto de las "
+                "variables entrenables del modelo y entrégaselos al optimizador, cada uno junto a su variable.",
+                "The tape only records what happens inside its block: the model's forward pass, in training "
+                "mode, and the loss go there. Outside, ask the tape for the gradients with respect to the model's "
+                "trainable variables and hand them to the optimizer, each one next to its variable."),
+            Msg("Los pasos: 1) dentro de la cinta, las predicciones del modelo para x y la entropía cruzada "
+                "categórica media del lote; 2) los gradientes; 3) el optimizador los aplica; 4) devuelve la "
+                "pérdida. Si los pesos no cambian, revisa el paso 3; si la pérdida no coincide, el 1.",
+                "The steps: 1) inside the tape, the model's predictions for x and the batch's mean categorical "
+                "cross-entropy; 2) the gradients; 3) the optimizer applies them; 4) return the loss. If the "
+                "weights do not change, check step 3; if the loss does not match, step 1."),
+        ), cases=_train_step_cases, judge_case=_judge_train_step),
+    FunctionExercise(
+        "3.10", ASSIGNMENT, Msg("Predice: dónde para la parada temprana", "Predict: where early stopping stops"),
         ("early_stopping_epochs",), (
             Msg("La parada temprana recuerda la mejor pérdida de validación vista hasta ahora y cuenta cuántas "
                 "épocas seguidas pasan sin superarla.",
@@ -626,7 +935,44 @@ EXERCISES = [
                 "Epochs are numbered from 1."),
         ), cases=_early_stopping_cases, judge_case=_judge_early_stopping),
     FunctionExercise(
-        "3.8", ASSIGNMENT, Msg("Predice: cuánto se encoge el gradiente", "Predict: how much the gradient shrinks"),
+        "3.11", ASSIGNMENT, Msg("Dropout invertido", "Inverted dropout"), ("dropout",), (
+            Msg("Al entrenar, el dropout apaga una fracción rate de las neuronas, distinta en cada paso; al "
+                "predecir no apaga ninguna. La versión «invertida», la de Keras, corrige al entrenar para que al "
+                "predecir no haya que tocar nada.",
+                "In training, dropout switches off a fraction rate of the neurons, a different one at each step; "
+                "in inference it switches none off. The 'inverted' version, Keras's, corrects during training so "
+                "that nothing needs touching in inference."),
+            Msg("Piensa en el valor medio de una neurona que sobrevive solo una fracción 1 − rate de las veces: "
+                "¿por cuánto hay que multiplicar las que sobreviven para que la media sea la misma que sin dropout?",
+                "Think about the mean value of a neuron that survives only a fraction 1 − rate of the time: by how "
+                "much must you multiply the survivors for the mean to stay what it is without dropout?"),
+            Msg("Los pasos: con training=True, aplica la máscara (1 = se conserva) y reescala lo que queda; con "
+                "training=False, devuelve la entrada sin cambios. Comprueba con rate = 0: nada debe cambiar.",
+                "The steps: with training=True, apply the mask (1 = kept) and rescale what is left; with "
+                "training=False, return the input unchanged. Check with rate = 0: nothing must change."),
+        ), cases=_dropout_cases, judge_case=_judge_dropout),
+    FunctionExercise(
+        "3.12", ASSIGNMENT, Msg("Regularización L2", "L2 regularisation"), ("l2_penalty", "l2_gradient"), (
+            Msg("La regularización L2 añade a la pérdida un término que crece con el tamaño de los pesos: "
+                "minimizar la suma empuja los pesos hacia 0, y con pesos pequeños la red dibuja funciones más "
+                "suaves, que sobreajustan menos.",
+                "L2 regularisation adds to the loss a term that grows with the size of the weights: minimising "
+                "the sum pushes the weights towards 0, and with small weights the network draws smoother "
+                "functions, which overfit less."),
+            Msg("Lee en la documentación de keras.regularizers.L2 qué suma y por qué factor multiplica. Para el "
+                "gradiente, deriva ese término respecto de un peso cualquiera: los demás sumandos no dependen de él.",
+                "Read in keras.regularizers.L2's documentation what it sums and by which factor it multiplies. "
+                "For the gradient, differentiate that term with respect to any one weight: the other terms do not "
+                "depend on it."),
+            Msg("Los pasos: la penalización es un solo número, sumado sobre todos los pesos del array; el gradiente "
+                "tiene la forma de los pesos, un valor por peso. Compruébalo con diferencias centrales, como en el "
+                "ejercicio 3.3.",
+                "The steps: the penalty is a single number, summed over every weight of the array; the gradient "
+                "has the weights' shape, one value per weight. Check it with central differences, as in exercise "
+                "3.3."),
+        ), cases=_l2_cases, judge_case=_judge_l2),
+    FunctionExercise(
+        "3.13", ASSIGNMENT, Msg("Predice: cuánto se encoge el gradiente", "Predict: how much the gradient shrinks"),
         ("gradient_shrink_factor",), (
             Msg("La retropropagación multiplica, en cada capa que atraviesa, por la derivada de su función de "
                 "activación en ese punto. El caso más favorable es que cada derivada tome su valor máximo.",

@@ -2,8 +2,9 @@
 version of backward. Instructors only; never shipped to students.
 
 The references come from Keras/TensorFlow public APIs (count_params, softmax, categorical
-cross-entropy, automatic differentiation, the EarlyStopping rule) or from the statements' own
-contracts (the training replay of 3.4), never from the solution notebook's code.
+cross-entropy, automatic differentiation, the EarlyStopping rule, keras.optimizers.SGD and Adam
+stepped from a given state, model.train_on_batch, layers.Dropout, regularizers.L2) or from the
+statements' own contracts (the training replay of 3.4), never from the solution notebook's code.
 """
 import hashlib
 import math
@@ -13,7 +14,7 @@ import numpy as np
 
 from grader.core import Case
 from grader.data import load_mnist
-from grader.exercises.nb03 import _disc, _network_args, one_hot_rows
+from grader.exercises.nb03 import _batch, _disc, _mlp_weights, _network_args, one_hot_rows
 
 
 def _rng():
@@ -182,7 +183,7 @@ def _train_cases():
             Case("train_network", (*_mnist_train_subset(3000), 15, 2, 10, 3.0, 1), hidden=True)]
 
 
-# ---------------------------------------------------------------- 3.6, 3.7, 3.8: the questions
+# ---------------------------------------------------------------- 3.6, 3.10, 3.13: the questions
 
 def _initial_loss_reference(case):
     """(the cross-entropy of uniform probabilities, as Keras computes it; in bits; in decimal digits;
@@ -240,6 +241,159 @@ def _shrink_reference(case):
     return _max_derivative(activation) ** depth
 
 
+# ---------------------------------------------------------------- 3.7, 3.8: optimizers, one step
+
+def _keras_step(optimizer, w, gradient, slots, iterations=0):
+    """One keras optimizer step on a float64 variable from the given state. ``slots``: {suffix of the
+    optimizer variable's path: its value}. Returns (w, {suffix: new value, or None if the optimizer keeps
+    no such slot, as SGD without momentum})."""
+    import keras
+    import tensorflow as tf
+    variable = keras.Variable(np.asarray(w, dtype="float64"))
+    optimizer.build([variable])
+    for slot in optimizer.variables:
+        if slot.path.endswith("iteration"):
+            slot.assign(iterations)
+        for suffix, value in slots.items():
+            if slot.path.endswith(suffix):
+                slot.assign(np.asarray(value, dtype="float64"))
+    optimizer.apply_gradients([(tf.constant(np.asarray(gradient, dtype="float64")), variable)])
+    state = {suffix: next((s.numpy() for s in optimizer.variables if s.path.endswith(suffix)), None)
+             for suffix in slots}
+    return variable.numpy(), state
+
+
+def _momentum_reference(case):
+    """(Keras's (w, velocity), and three typical mistakes: gradients accumulated as v ← βv + g with
+    w ← w − lr·v, w moved by the old velocity, plain SGD)."""
+    import keras
+    w, velocity, gradient, learning_rate, momentum = case.args
+    new_w, state = _keras_step(keras.optimizers.SGD(learning_rate, momentum=momentum), w, gradient,
+                               {"_momentum": velocity})
+    new_velocity = new_w - w if state["_momentum"] is None else state["_momentum"]  # momentum 0: no slot
+    accumulated = momentum * velocity + gradient
+    return ((new_w, new_velocity), (w - learning_rate * accumulated, accumulated),
+            (w + velocity, new_velocity), (w - learning_rate * gradient, -learning_rate * gradient))
+
+
+def _adam_reference(case):
+    """(Keras's (w, m, v); the same step written as in Kingma and Ba's paper, whose ε sits next to the
+    corrected v (also accepted); the step without bias correction)."""
+    import keras
+    w, m, v, t, gradient, learning_rate, beta_1, beta_2, epsilon = case.args
+    new_w, state = _keras_step(keras.optimizers.Adam(learning_rate, beta_1, beta_2, epsilon), w, gradient,
+                               {"_momentum": m, "_velocity": v}, iterations=t - 1)
+    new_m, new_v = state["_momentum"], state["_velocity"]
+    learning_rate = float(np.float32(learning_rate))  # Keras keeps the rate in float32
+    paper = w - learning_rate * (new_m / (1 - beta_1 ** t)) / (np.sqrt(new_v / (1 - beta_2 ** t)) + epsilon)
+    uncorrected = w - learning_rate * new_m / (np.sqrt(new_v) + epsilon)
+    return (new_w, new_m, new_v), (paper, new_m, new_v), (uncorrected, new_m, new_v)
+
+
+def _momentum_cases():
+    rng = _rng()
+    return [Case("momentum_step", (rng.normal(size=(4, 3)), rng.normal(scale=0.05, size=(4, 3)),
+                                   rng.normal(size=(4, 3)), 0.05, 0.99), hidden=True),
+            Case("momentum_step", (np.array([3.0]), np.array([0.2]), np.array([-1.0]), 0.3, 0.6), hidden=True)]
+
+
+def _adam_cases():
+    rng = _rng()
+    shape = (4, 3)
+    return [Case("adam_step", (rng.normal(size=shape), np.zeros(shape), np.zeros(shape), 1, rng.normal(size=shape),
+                               0.001, 0.9, 0.999, 1e-7), hidden=True),
+            Case("adam_step", (rng.normal(size=shape), rng.normal(scale=0.1, size=shape),
+                               rng.uniform(0, 0.01, size=shape), 7, rng.normal(size=shape), 0.02, 0.8, 0.99, 1e-6),
+                 hidden=True),
+            Case("adam_step", (np.array([1.0]), np.array([0.0]), np.array([0.0]), 5, np.array([5e-4]), 0.05,
+                               0.9, 0.999, 1e-2), hidden=True)]
+
+
+# ---------------------------------------------------------------- 3.9: train_step, against train_on_batch
+
+def _train_on_batch(weights, x, y, optimizer_name, learning_rate, batches, summed=False):
+    """(loss of each batch, weights after the last) of the network train_steps_from builds, trained with
+    model.train_on_batch on the same consecutive batches. ``summed`` replays a typical mistake:
+    differentiating the sum of the batch's losses instead of their mean."""
+    import keras
+    from keras import layers
+    kernels = weights[0::2]
+    model = keras.Sequential([keras.Input((kernels[0].shape[0],), dtype="float64")]
+                             + [layers.Dense(k.shape[1], activation="relu", dtype="float64") for k in kernels[:-1]]
+                             + [layers.Dense(kernels[-1].shape[1], activation="softmax", dtype="float64")])
+    model.set_weights([np.asarray(w, dtype="float64") for w in weights])
+
+    optimizer = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}[optimizer_name](learning_rate)
+    # in float64, as the network: a compiled loss computes in float32 unless told
+    loss = keras.losses.CategoricalCrossentropy(reduction="sum" if summed else "sum_over_batch_size", dtype="float64")
+    model.compile(optimizer=optimizer, loss=loss)
+    losses = [float(np.asarray(model.train_on_batch(x[rows], y[rows])))
+              for rows in np.array_split(np.arange(len(x)), batches)]
+    return np.array(losses), model.get_weights()
+
+
+def _train_step_reference(case):
+    return _train_on_batch(*case.args), _train_on_batch(*case.args, summed=True)
+
+
+def _train_step_cases():
+    rng = _rng()
+    return [Case("train_steps_from", (_mlp_weights(rng, [7, 5, 4]), *_batch(rng, 10, 7, 4), "adam", 0.05, 2),
+                 hidden=True),
+            Case("train_steps_from", (_mlp_weights(rng, [6, 8, 8, 2]), *_batch(rng, 9, 6, 2), "sgd", 0.2, 3),
+                 hidden=True)]
+
+
+# ---------------------------------------------------------------- 3.11, 3.12: regularisation
+
+def _dropout_reference(case):
+    """(keras.layers.Dropout's output with this mask, [(index of a typical mistake, what it returns)]).
+    Keras draws its own mask, so its scale is measured on ones: what a kept unit becomes."""
+    import keras
+    a, mask, rate, training = case.args
+    layer = keras.layers.Dropout(rate, dtype="float64")
+    if not training:
+        return keras.ops.convert_to_numpy(layer(a, training=False)), [(3, a * mask), (3, a * mask / (1 - rate)),
+                                                                      (3, a * (1 - rate))]
+    kept = keras.ops.convert_to_numpy(layer(np.ones(10000), training=True))
+    scale = float(kept.max())
+    variants = [(0, a * mask), (2, a * (1 - mask) * scale)]
+    if rate > 0:
+        variants.insert(1, (1, a * mask * (1 - rate)))
+    return a * mask * scale, variants
+
+
+def _l2_reference(case):
+    """(keras.regularizers.L2's penalty or TensorFlow's gradient of it; half of it; the penalty with the
+    mean instead of the sum)."""
+    import keras
+    import tensorflow as tf
+    w, factor = case.args
+    variable = tf.Variable(np.asarray(w, dtype="float64"))
+    with tf.GradientTape() as tape:
+        penalty = keras.regularizers.L2(factor)(variable)
+    if case.function == "l2_penalty":
+        value = float(penalty.numpy())
+        return value, value / 2, value / np.size(w)
+    gradient = tape.gradient(penalty, variable).numpy()
+    return gradient, gradient / 2, gradient / np.size(w)
+
+
+def _dropout_cases():
+    rng = _rng()
+    a = rng.normal(size=(4, 6))
+    return [Case("dropout", (a, (rng.uniform(size=a.shape) > 0.1).astype(float), 0.1, True), hidden=True),
+            Case("dropout", (a, (rng.uniform(size=a.shape) > 0.9).astype(float), 0.9, False), hidden=True),
+            Case("dropout", (rng.normal(size=(2, 2, 5)), (rng.uniform(size=(2, 2, 5)) > 0.3).astype(float), 0.3,
+                             True), hidden=True)]
+
+
+def _l2_cases():
+    rng = _rng()
+    inputs = [(rng.normal(size=(5, 3)), 0.02), (rng.normal(size=(2, 3, 4)), 1e-4)]
+    return [Case(function, args, hidden=True) for function in ("l2_penalty", "l2_gradient") for args in inputs]
+
+
 HIDDEN_CASES = {
     "3.1": lambda: [Case("count_dense_params", ([10, 20, 30, 40, 5],), hidden=True),
                     Case("count_dense_params", ([1, 1],), hidden=True),
@@ -252,8 +406,13 @@ HIDDEN_CASES = {
     "3.3": _network_cases,
     "3.4": _train_cases,
     "3.6": lambda: [Case("initial_loss", (classes,), hidden=True) for classes in (1000, 7, 26)],
-    "3.7": _early_stopping_cases,
-    "3.8": lambda: [Case("gradient_shrink_factor", (activation, depth), hidden=True)
+    "3.7": _momentum_cases,
+    "3.8": _adam_cases,
+    "3.9": _train_step_cases,
+    "3.10": _early_stopping_cases,
+    "3.11": _dropout_cases,
+    "3.12": _l2_cases,
+    "3.13": lambda: [Case("gradient_shrink_factor", (activation, depth), hidden=True)
                     for activation, depth in (("sigmoid", 20), ("relu", 3), ("tanh", 12), ("sigmoid", 2))],
 }
 
@@ -263,7 +422,12 @@ REFERENCES = {exercise_id: _memoised(reference) for exercise_id, reference in {
     "3.3": _network_reference,
     "3.4": _train_reference,
     "3.6": _initial_loss_reference,
-    "3.7": _early_stopping_reference,
-    "3.8": _shrink_reference,
+    "3.7": _momentum_reference,
+    "3.8": _adam_reference,
+    "3.9": _train_step_reference,
+    "3.10": _early_stopping_reference,
+    "3.11": _dropout_reference,
+    "3.12": _l2_reference,
+    "3.13": _shrink_reference,
 }.items()}
 REFERENCE_FUNCTIONS = {"backward": BACKWARD_SOURCE}
