@@ -1,6 +1,6 @@
 """Notebook 03: plausible wrong answers fail with a specific reason, and this notebook's own
 checks (the solution and the untouched notebook are covered for every notebook by test_checks_all.py)."""
-import types
+import json
 
 import nbformat
 import numpy as np
@@ -10,7 +10,9 @@ from helpers import (SOLUTIONS, assert_wrong_answer, definitions_of, function_ex
                      model_verdict, verdict, wrong_answer_ids)
 from mutation import hand_written, notebook_mutation, unlisted_gaps
 from grader.core import Status
+from grader.exercises.nb03 import TRAIN_STEPS_FROM
 from grader.exercises.registry import get_exercise
+from grader.grading.sandbox import write_inputs
 from grader.hidden import hidden_cases, with_expected
 
 ASSIGNMENT = "03_mlp_mnist"
@@ -547,12 +549,8 @@ WRONG_ANSWERS = [
 
 
 def with_train_step(namespace, step):
-    """The namespace with ``step`` as train_step, and the test harness of 3.9 looking it up there: a copy of
-    the namespace alone would leave the harness calling the solution's train_step."""
-    changed = dict(namespace, train_step=step)
-    harness = namespace["train_steps_from"]
-    changed["train_steps_from"] = types.FunctionType(harness.__code__, changed, harness.__name__, harness.__defaults__)
-    return changed
+    """The namespace with ``step`` as train_step (3.9's harness is the kit's own copy, which finds it there)."""
+    return dict(namespace, train_step=step)
 
 
 @pytest.mark.parametrize("exercise_id, name, wrong, reason", WRONG_ANSWERS, ids=wrong_answer_ids(WRONG_ANSWERS))
@@ -777,3 +775,44 @@ def test_stored_demos_agree_with_keras():
     assert "tu salida es la suya: True" in dropout_text and "devuelven la entrada: True y True" in dropout_text
     penalty = stored_text("l2-vs-keras").split("model.losses: ")[1]
     assert penalty.split(";")[0] == penalty.split("tu l2_penalty: ")[1].split()[0]
+
+
+# A student who edits 3.9's harness cell so that Keras's own train_on_batch does the steps, and never writes
+# train_step, gets the right losses and weights from that cell. The kit's copy of the harness runs instead.
+KERAS_DOES_THE_STEPS = """
+def train_steps_from(weights, x, y, optimizer_name, learning_rate, batches):
+    kernels = weights[0::2]
+    model = keras.Sequential([keras.Input((kernels[0].shape[0],), dtype="float64")]
+                             + [layers.Dense(k.shape[1], activation="relu", dtype="float64") for k in kernels[:-1]]
+                             + [layers.Dense(kernels[-1].shape[1], activation="softmax", dtype="float64")])
+    model.set_weights(weights)
+    optimizer = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}[optimizer_name](learning_rate)
+    model.compile(optimizer=optimizer, loss=keras.losses.CategoricalCrossentropy(dtype="float64"))
+    losses = [np.asarray(model.train_on_batch(x[rows], y[rows]))
+              for rows in np.array_split(np.arange(len(x)), batches)]
+    return losses, model.get_weights()
+"""
+
+
+def test_an_edited_harness_cannot_pass_3_9_in_the_notebook(solution_namespace):
+    def not_done(model, optimizer, x, y):
+        raise NotImplementedError("Ejercicio 3.9: completa la función train_step")
+    exercise = get_exercise("3.9")
+    namespace = with_train_step(solution_namespace, not_done)
+    exec(KERAS_DOES_THE_STEPS, namespace)
+    case = exercise.public_cases()[0]
+    assert exercise.judge_case(case, namespace["train_steps_from"](*case.args)) is None   # the edited cell is right
+    assert exercise.check(namespace).status == Status.NOT_ATTEMPTED   # but the kit's copy calls train_step
+
+
+def test_grading_runs_the_kits_harness_after_the_students_definitions(tmp_path):
+    write_inputs(tmp_path, [KERAS_DOES_THE_STEPS], [get_exercise("3.9")])
+    overrides = json.loads((tmp_path / "cases.json").read_text())["3.9"]["overrides"]
+    assert overrides[-1] == TRAIN_STEPS_FROM[-1] and KERAS_DOES_THE_STEPS not in overrides
+
+
+@pytest.mark.parametrize("folder", ["solutions", "notebooks"])
+def test_the_notebooks_harness_is_the_kits_copy(folder):
+    notebook = nbformat.read(SOLUTIONS.parent / folder / NAME, as_version=4)
+    cells = [cell.source for cell in notebook.cells if "def train_steps_from(" in cell.source]
+    assert cells == [TRAIN_STEPS_FROM[-1].strip()]

@@ -100,6 +100,9 @@ class Exercise:
     # Functions of earlier exercises this one calls: {function name: exercise id}. Graded with the
     # reference versions of those functions, so one bug costs one exercise.
     uses: dict[str, str] = field(default_factory=dict)
+    # Functions the notebook gives for this exercise's test and asks the student not to change: {name: the
+    # snippets that define it, its imports first}. check() and grading run this copy, not the notebook's.
+    harness: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def check(self, namespace: dict) -> Verdict:
         """The verdict in the notebook, from the student's live namespace (public cases only)."""
@@ -158,6 +161,7 @@ class FunctionExercise(Exercise):
         return [dataclasses.replace(case, expected=answer) for case, answer in zip(cases, answers, strict=True)]
 
     def run(self, namespace: dict, cases: list[Case]) -> list[Outcome]:
+        namespace = self.with_harness(namespace)
         outcomes = []
         for case in cases:
             record = call(namespace, case.function, case.args)
@@ -166,6 +170,16 @@ class FunctionExercise(Exercise):
 
     def check(self, namespace: dict) -> Verdict:
         return self.judge(self.run(namespace, self.public_cases()))
+
+    def with_harness(self, namespace: dict) -> dict:
+        """The namespace with this exercise's harness as the kit defines it, as grading runs it: an edited
+        harness cell earns no ✅ that grading would take back."""
+        if not self.harness:
+            return namespace
+        scope = dict(namespace)
+        for snippet in (snippet for snippets in self.harness.values() for snippet in snippets):
+            exec(compile(snippet, f"<harness of {self.id}>", "exec"), scope)
+        return scope
 
     def grade(self, workdir: Path, sandbox_verdicts: dict[str, Verdict]) -> Verdict:
         return sandbox_verdicts[self.id]

@@ -599,6 +599,25 @@ def _train_step_cases():
             Case("train_steps_from", (_mlp_weights(rng, [5, 6, 4, 3]), *_batch(rng, 12, 5, 3), "adam", 0.01, 3))]
 
 
+# The notebook's test of train_step, exactly as its cell gives it (tests/test_checks_nb03.py compares them).
+# Grading and check() run this copy, with its own imports: a student who edits the cell cannot pass 3.9
+# without writing train_step.
+TRAIN_STEPS_FROM = ("import numpy as np", "import keras", "from keras import layers", '''def train_steps_from(weights, x, y, optimizer_name, learning_rate, batches):
+    """La prueba de train_step (no la cambies): una red ReLU + softmax en float64 con estos pesos y un optimizador
+    nuevo; tu train_step con cada uno de `batches` lotes consecutivos de (x, y). Devuelve (pérdidas, pesos)."""
+    kernels = weights[0::2]
+    model = keras.Sequential([keras.Input((kernels[0].shape[0],), dtype="float64")]
+                             + [layers.Dense(k.shape[1], activation="relu", dtype="float64") for k in kernels[:-1]]
+                             + [layers.Dense(kernels[-1].shape[1], activation="softmax", dtype="float64")])
+    model.set_weights(weights)
+    optimizer = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}[optimizer_name](learning_rate)
+    losses = [train_step(model, optimizer, x[rows], y[rows]) for rows in np.array_split(np.arange(len(x)), batches)]
+    if model.compiled:  # compile, y con él fit o train_on_batch, harían el paso por ti
+        raise ValueError("train_step no debe compilar el modelo: escribe el paso con tf.GradientTape")
+    return [keras.ops.convert_to_numpy(loss) for loss in losses], model.get_weights()
+''')
+
+
 TAPE_TOLERANCE = {"rtol": 1e-6, "atol": 1e-9}  # the harness builds the network in float64
 
 
@@ -917,7 +936,7 @@ EXERCISES = [
                 "The steps: 1) inside the tape, the model's predictions for x and the batch's mean categorical "
                 "cross-entropy; 2) the gradients; 3) the optimizer applies them; 4) return the loss. If the "
                 "weights do not change, check step 3; if the loss does not match, step 1."),
-        ), cases=_train_step_cases, judge_case=_judge_train_step),
+        ), cases=_train_step_cases, judge_case=_judge_train_step, harness={"train_steps_from": TRAIN_STEPS_FROM}),
     FunctionExercise(
         "3.10", ASSIGNMENT, Msg("Predice: dónde para la parada temprana", "Predict: where early stopping stops"),
         ("early_stopping_epochs",), (

@@ -82,7 +82,8 @@ def write_inputs(folder: Path, definitions: list[str], exercises: list[FunctionE
     for exercise in exercises:
         calls = [(case.function, runner.encode(case.args, arrays, folder, f"in{exercise.id}_{number}"))
                  for number, case in enumerate(exercise.cases() + hidden_cases(exercise.id))]
-        plan[exercise.id] = {"calls": calls, "overrides": reference_sources(exercise.uses)}
+        plan[exercise.id] = {"calls": calls, "overrides": reference_sources(exercise.uses)
+                                 + [snippet for snippets in exercise.harness.values() for snippet in snippets]}
     (folder / "cases.json").write_text(json.dumps(plan))
     np.savez(folder / "cases.npz", **arrays)
 
