@@ -25,7 +25,7 @@ def solution_namespace():
     return definitions_of(SOLUTIONS / NAME)
 
 
-@pytest.mark.parametrize("exercise_id", ["5.4", "5.6"])
+@pytest.mark.parametrize("exercise_id", ["5.4", "5.7"])
 def test_missing_model_is_not_attempted(exercise_id):
     assert verdict(exercise_id, {}).status == Status.NOT_ATTEMPTED
 
@@ -265,6 +265,50 @@ def field_only_the_last_layer(spec):
     return _fields(spec)[-1]
 
 
+def _bn_train(x, gamma, beta, moving_mean, moving_variance, momentum=0.99, epsilon=1e-3, axes=None, ddof=0,
+              epsilon_outside=False, use_moving=False, swap=False):
+    axes = tuple(range(x.ndim - 1)) if axes is None else axes
+    mean, variance = x.mean(axis=axes), x.var(axis=axes, ddof=ddof)
+    used_mean, used_variance = (moving_mean, moving_variance) if use_moving else (mean, variance)
+    scale = np.sqrt(used_variance) + epsilon if epsilon_outside else np.sqrt(used_variance + epsilon)
+    weight = 1 - momentum if swap else momentum
+    return (gamma * (x - used_mean) / scale + beta, weight * moving_mean + (1 - weight) * mean,
+            weight * moving_variance + (1 - weight) * variance)
+
+
+def bn_train_unbiased_variance(x, gamma, beta, moving_mean, moving_variance, momentum=0.99, epsilon=1e-3):
+    return _bn_train(x, gamma, beta, moving_mean, moving_variance, momentum, epsilon, ddof=1)
+
+
+def bn_train_epsilon_outside_the_root(x, gamma, beta, moving_mean, moving_variance, momentum=0.99, epsilon=1e-3):
+    return _bn_train(x, gamma, beta, moving_mean, moving_variance, momentum, epsilon, epsilon_outside=True)
+
+
+def bn_train_with_moving_statistics(x, gamma, beta, moving_mean, moving_variance, momentum=0.99, epsilon=1e-3):
+    return _bn_train(x, gamma, beta, moving_mean, moving_variance, momentum, epsilon, use_moving=True)
+
+
+def bn_train_swapped_momentum(x, gamma, beta, moving_mean, moving_variance, momentum=0.99, epsilon=1e-3):
+    return _bn_train(x, gamma, beta, moving_mean, moving_variance, momentum, epsilon, swap=True)
+
+
+def bn_train_over_the_examples_only(x, gamma, beta, moving_mean, moving_variance, momentum=0.99, epsilon=1e-3):
+    return _bn_train(x, gamma, beta, moving_mean, moving_variance, momentum, epsilon, axes=0)
+
+
+def bn_train_output_only(x, gamma, beta, moving_mean, moving_variance, momentum=0.99, epsilon=1e-3):
+    return _bn_train(x, gamma, beta, moving_mean, moving_variance, momentum, epsilon)[0]
+
+
+def bn_inference_with_batch_statistics(x, gamma, beta, moving_mean, moving_variance, epsilon=1e-3):
+    axes = tuple(range(x.ndim - 1))
+    return gamma * (x - x.mean(axis=axes)) / np.sqrt(x.var(axis=axes) + epsilon) + beta
+
+
+def bn_inference_without_gamma_and_beta(x, gamma, beta, moving_mean, moving_variance, epsilon=1e-3):
+    return (x - moving_mean) / np.sqrt(moving_variance + epsilon)
+
+
 WRONG_ANSWERS = [
     ("5.1", "build_lenet5", lenet_valid_first_conv, "eso pide relleno"),
     ("5.1", "build_lenet5", lenet_wrong_filters, "de 6 y 16 filtros (los canales de C1 y C3); el modelo tiene (32, 64)"),
@@ -297,6 +341,17 @@ WRONG_ANSWERS = [
     ("5.5", "receptive_field", field_pooling_does_not_grow, "capa 2 (pool 2)"),
     ("5.5", "receptive_field", field_adds_kernel_sides, "capa 2 (pool 2): predices una ventana de 7"),
     ("5.5", "receptive_field", field_only_the_last_layer, "debe devolver una lista"),
+    ("5.6", "batch_norm_train", bn_train_unbiased_variance, "la salida: coincide con la varianza que divide entre n − 1"),
+    ("5.6", "batch_norm_train", bn_train_epsilon_outside_the_root, "coincide con sumar epsilon a la desviación típica"),
+    ("5.6", "batch_norm_train", bn_train_with_moving_statistics, "en entrenamiento se normaliza con la media y la "
+                                                                 "varianza del lote"),
+    ("5.6", "batch_norm_train", bn_train_swapped_momentum, "la nueva media móvil: coincide con dar el peso momentum "
+                                                           "al lote"),
+    ("5.6", "batch_norm_train", bn_train_over_the_examples_only, "coincide con promediar solo sobre los ejemplos"),
+    ("5.6", "batch_norm_train", bn_train_output_only, "debe devolver una tupla (salida, nueva media móvil"),
+    ("5.6", "batch_norm_inference", bn_inference_with_batch_statistics, "en inferencia se usan las estadísticas "
+                                                                        "móviles"),
+    ("5.6", "batch_norm_inference", bn_inference_without_gamma_and_beta, "sin aplicar gamma y beta"),
 ]
 
 
@@ -391,6 +446,31 @@ HAND_WRITTEN = {
     "5.3": (
         hand_written(ASSIGNMENT, "multiply_adds", "shape[0] * shape[1] * filters", "shape[0] * shape[0] * filters", "square-output-map"),
     ),
+    # Other libraries' conventions (PyTorch: n − 1 in the running variance, epsilon 1e-5, momentum 0.1 meaning 0.9),
+    # and the usual slips between training and inference.
+    "5.6": (
+        hand_written(ASSIGNMENT, "batch_norm_train", "x.var(axis=axes)", "x.var(axis=axes, ddof=1)", "unbiased-variance"),
+        hand_written(ASSIGNMENT, "batch_norm_train", "(1 - momentum) * variance", "(1 - momentum) * x.var(axis=axes, ddof=1)",
+                     "unbiased-moving-variance"),
+        hand_written(ASSIGNMENT, "batch_norm_train", "epsilon=0.001", "epsilon=1e-05", "pytorch-epsilon"),
+        hand_written(ASSIGNMENT, "batch_norm_train", "momentum=0.99", "momentum=0.9", "pytorch-momentum"),
+        hand_written(ASSIGNMENT, "batch_norm_train", "np.sqrt(variance + epsilon)", "(np.sqrt(variance) + epsilon)",
+                     "epsilon-outside-the-root"),
+        hand_written(ASSIGNMENT, "batch_norm_train", "axes = tuple(range(x.ndim - 1))", "axes = 0", "examples-axis-only"),
+        hand_written(ASSIGNMENT, "batch_norm_train", "axes = tuple(range(x.ndim - 1))", "axes = tuple(range(1, x.ndim))",
+                     "per-example-statistics"),
+        hand_written(ASSIGNMENT, "batch_norm_train", "momentum * moving_mean + (1 - momentum) * mean",
+                     "(1 - momentum) * moving_mean + momentum * mean", "swapped-momentum"),
+        hand_written(ASSIGNMENT, "batch_norm_train", "gamma * (x - mean) / np.sqrt(variance + epsilon) + beta",
+                     "gamma * (x - moving_mean) / np.sqrt(moving_variance + epsilon) + beta", "moving-stats-in-training"),
+        hand_written(ASSIGNMENT, "batch_norm_train", "gamma * (x - mean) / np.sqrt(variance + epsilon) + beta",
+                     "beta * (x - mean) / np.sqrt(variance + epsilon) + gamma", "gamma-beta-swapped"),
+        hand_written(ASSIGNMENT, "batch_norm_inference", "(x - moving_mean) / np.sqrt(moving_variance + epsilon)",
+                     "(x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + epsilon)", "batch-stats-in-inference"),
+        hand_written(ASSIGNMENT, "batch_norm_inference", "epsilon=0.001", "epsilon=1e-05", "pytorch-epsilon"),
+        hand_written(ASSIGNMENT, "batch_norm_inference", "np.sqrt(moving_variance + epsilon)", "moving_variance + epsilon",
+                     "variance-for-deviation"),
+    ),
 }
 
 # Mistakes that pass the public cases and fail the hidden ones on purpose (a probe that must stay secret), with why.
@@ -465,7 +545,7 @@ def _vgg(convs_per_block=2, blocks=2, kernel=3):
 @pytest.mark.parametrize("model_kwargs, blocks", [(dict(convs_per_block=1), 0), (dict(blocks=1), 1),
                                                   (dict(kernel=5), 0)])
 def test_vgg_check_needs_two_blocks_of_stacked_3x3_convolutions(model_kwargs, blocks):
-    result = model_verdict("5.6", _vgg(**model_kwargs))
+    result = model_verdict("5.7", _vgg(**model_kwargs))
     assert result.status == Status.WRONG
     assert f"el modelo tiene {blocks} y se piden al menos 2" in result.message.es
 
@@ -475,7 +555,7 @@ def test_untrained_vgg_fails_on_accuracy():
     keras.utils.set_random_seed(0)
     model = _vgg()
     assert nb05.vgg_blocks(model) == 2
-    result = model_verdict("5.6", model)
+    result = model_verdict("5.7", model)
     assert result.status == Status.WRONG and "por debajo del 90%" in result.message.es
 
 
@@ -540,13 +620,13 @@ def _note(test_error, other_error, exercise_id="5.4"):
 
 def test_honest_drop_on_shifted_images_is_not_flagged():
     assert _note(0.009, 0.009 * 2.5) is None
-    assert _note(0.095, 0.095 * 1.4, "5.6") is None
+    assert _note(0.095, 0.095 * 1.4, "5.7") is None
 
 
 def test_memorised_test_set_is_flagged():
     note = _note(0.003, 0.013)
     assert note is not None and "¿Se usó el conjunto de prueba para entrenar?" in note.es
-    assert _note(0.02, 0.40, "5.6") is not None
+    assert _note(0.02, 0.40, "5.7") is not None
 
 
 def test_flag_is_added_to_the_grade_without_changing_it(monkeypatch, tmp_path):

@@ -1,4 +1,4 @@
-"""Notebook 05: LeNet-5, shapes, parameters and cost, receptive fields, and a VGG-style CNN.
+"""Notebook 05: LeNet-5, shapes, parameters and cost, receptive fields, batch normalisation and a VGG-style CNN.
 
 Architecture checks use public Keras APIs only (isinstance against keras.layers classes,
 get_config(), layer.output.shape, count_params()). The answers of the function exercises
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.compare import classification_accuracy, shift_images
+from grader.compare import array_mismatch, classification_accuracy, shift_images
 from grader.core import Case, Verdict
 from grader.data import grader_test_set
 from grader.exercises.base import FunctionExercise, ModelExercise
@@ -405,7 +405,96 @@ def _judge_field(case, value):
     return None
 
 
-# ---------------------------------------------------------- 5.4 / 5.6 models
+# ---------------------------------------------------- 5.6 batch normalisation
+
+# A batch small enough to read in a message: 3 examples, 2 features. The second feature barely varies, so
+# where epsilon goes (and whether it is there) changes the answer well beyond rounding.
+TINY_BATCH = np.array([[1.0, 0.50], [2.0, 0.52], [6.0, 0.47]])
+
+
+def _batch_norm_args(rng, shape):
+    """A batch whose features have different means and spreads, and parameters unlike Keras's initial ones."""
+    features = shape[-1]
+    x = rng.normal(rng.uniform(-3, 3, size=features), rng.uniform(0.05, 2, size=features), size=shape)
+    return (x, rng.uniform(0.5, 2, size=features), rng.normal(size=features), rng.normal(size=features),
+            rng.uniform(0.5, 2, size=features))
+
+
+def _batch_norm_cases():
+    rng = np.random.default_rng(56)
+    ones, zeros = np.ones(2), np.zeros(2)
+    return [
+        # Keras's initial state and default momentum and epsilon.
+        Case("batch_norm_train", (TINY_BATCH, ones, zeros, zeros, ones)),
+        Case("batch_norm_train", (*_batch_norm_args(rng, (8, 3)), 0.9, 0.01)),
+        # Images: the statistics of each channel cover the examples, the rows and the columns (not square).
+        Case("batch_norm_train", (*_batch_norm_args(rng, (4, 5, 3, 2)), 0.8)),
+        Case("batch_norm_inference", (TINY_BATCH, np.array([2.0, 0.5]), np.array([0.5, -1.0]),
+                                      np.array([3.0, 0.5]), np.array([4.0, 0.0004]))),
+        Case("batch_norm_inference", (*_batch_norm_args(rng, (3, 4, 2, 3)), 0.1)),
+    ]
+
+
+OUTPUT = Msg("la salida", "the output")
+TRAIN_PARTS = (OUTPUT, Msg("la nueva media móvil", "the new moving mean"),
+               Msg("la nueva varianza móvil", "the new moving variance"))
+# What each typical mistake the reference computes (grader/hidden/nb05.py) means, in words.
+BATCH_NORM_MISTAKES = {
+    "n-1": Msg("coincide con la varianza que divide entre n − 1; Keras usa la varianza del lote tal cual, "
+               "dividiendo entre el número de valores, al normalizar y en la media móvil",
+               "it matches the variance divided by n − 1; Keras uses the batch's variance as it is, dividing by "
+               "the number of values, both to normalise and in the moving average"),
+    "epsilon-outside": Msg("coincide con sumar epsilon a la desviación típica; epsilon se suma a la varianza",
+                           "it matches adding epsilon to the standard deviation; epsilon is added to the variance"),
+    "moving-in-training": Msg("coincide con normalizar con las estadísticas móviles; en entrenamiento se normaliza "
+                              "con la media y la varianza del lote",
+                              "it matches normalising with the moving statistics; in training the batch's mean "
+                              "and variance are used"),
+    "batch-in-inference": Msg("coincide con normalizar con la media y la varianza del lote; en inferencia se usan "
+                              "las estadísticas móviles, aprendidas al entrenar",
+                              "it matches normalising with the batch's mean and variance; inference uses the "
+                              "moving statistics, learned in training"),
+    "momentum-swapped": Msg("coincide con dar el peso momentum al lote; momentum es el peso del valor móvil "
+                            "anterior, el que cambia poco a poco",
+                            "it matches giving the weight momentum to the batch; momentum is the weight of the "
+                            "previous moving value, the one that changes slowly"),
+    "first-axis-only": Msg("coincide con promediar solo sobre los ejemplos; en imágenes, cada canal se promedia "
+                           "sobre los ejemplos, las filas y las columnas",
+                           "it matches averaging over the examples only; in images, each channel is averaged over "
+                           "the examples, the rows and the columns"),
+    "no-scale-shift": Msg("coincide con la salida normalizada sin aplicar gamma y beta",
+                          "it matches the normalised output without applying gamma and beta"),
+}
+
+
+def _part_problem(got, expected, mistakes, index, part: Msg) -> Msg | None:
+    """How one returned array differs from Keras's, named after the typical mistake it matches, if any."""
+    problem = array_mismatch(got, expected, rtol=1e-6, atol=1e-9)
+    if problem is None:
+        return None
+    for kind, *variant in mistakes:
+        if array_mismatch(variant[index], expected, rtol=1e-6, atol=1e-9) and \
+                array_mismatch(got, variant[index], rtol=1e-6, atol=1e-9) is None:
+            problem = BATCH_NORM_MISTAKES[kind]
+            break
+    return Msg.same("{part}: {problem}").format(part=part, problem=problem)
+
+
+def _judge_batch_norm(case, value):
+    right, mistakes = case.expected
+    if case.function == "batch_norm_inference":
+        return _part_problem(value, right[0], mistakes, 0, OUTPUT)
+    if not isinstance(value, (tuple, list)) or len(value) != 3:
+        return Msg("debe devolver una tupla (salida, nueva media móvil, nueva varianza móvil)",
+                   "must return a tuple (output, new moving mean, new moving variance)")
+    for index in range(3):
+        problem = _part_problem(value[index], right[index], mistakes, index, TRAIN_PARTS[index])
+        if problem:
+            return problem
+    return None
+
+
+# ---------------------------------------------------------- 5.4 / 5.7 models
 
 # When grading (not in the notebook, to keep the check fast), the saved model is also measured on the
 # grader's copy of the test set with every image moved by SHIFT_PIXELS in one of 8 directions. A model
@@ -513,7 +602,7 @@ def _judge_vgg_model(model):
 # What grader.data must find on a grading machine for this notebook: its kernel and its judge read them.
 DATASETS = ("mnist", "fashion_mnist")
 
-# 5.4 and 5.6: 3 epochs of the 54 000 training images in Keras's default batches of 32 (1688 per epoch).
+# 5.4 and 5.7: 3 epochs of the 54 000 training images in Keras's default batches of 32 (1688 per epoch).
 CNN_UPDATE_BUDGET = 3 * 1688
 CNN_BUDGET_ADVICE = Msg(" (las de 3 épocas con lotes de 32, el tamaño por defecto; con lotes mayores caben más épocas)",
                         " (those of 3 epochs with batches of 32, the default size; larger batches allow more epochs)")
@@ -607,17 +696,44 @@ EXERCISES = [
             "A pooling layer of size s also adds s − 1 jumps to the window, and then multiplies the jump by s. "
             "Padding does not change the window.")),
         cases=_field_cases, judge_case=_judge_field),
-    ShiftCheckedModel("5.6", ASSIGNMENT, Msg("CNN estilo VGG en Fashion-MNIST (≥ 90 %)",
+    FunctionExercise("5.6", ASSIGNMENT, Msg("Normalización por lotes", "Batch normalisation"),
+                     ("batch_norm_train", "batch_norm_inference"), (
+        Msg("La normalización por lotes lleva cada canal a media 0 y varianza 1 con las estadísticas del lote, y "
+            "después deja que la red elija la escala y el desplazamiento que le convienen (gamma y beta, que se "
+            "aprenden). En inferencia no hay un lote en el que confiar (puede ser una sola imagen): se usan las "
+            "estadísticas acumuladas durante el entrenamiento.",
+            "Batch normalisation brings each channel to mean 0 and variance 1 with the batch's statistics, and then "
+            "lets the network choose the scale and offset it needs (gamma and beta, which are learned). At "
+            "inference there is no batch to rely on (it may be a single image): the statistics accumulated in "
+            "training are used."),
+        Msg("Las estadísticas son por canal, el último eje: se calculan sobre todos los demás ejes (los ejemplos y, "
+            "en imágenes, también las filas y las columnas). La varianza es la del lote tal cual, dividiendo entre "
+            "el número de valores, como hace Keras. Cada media móvil mezcla su valor anterior, con peso momentum, "
+            "y el del lote actual, con el peso que falta hasta 1.",
+            "The statistics are per channel, the last axis: they are computed over all the other axes (the "
+            "examples and, in images, the rows and columns too). The variance is the batch's as it is, dividing "
+            "by the number of values, as Keras does. Each moving average mixes its previous value, with weight "
+            "momentum, and the current batch's, with the weight that is left up to 1."),
+        Msg("En entrenamiento: estadísticas del lote; normaliza restando la media y dividiendo por la raíz de la "
+            "varianza más epsilon; escala con gamma y desplaza con beta; actualiza las dos medias móviles con las "
+            "estadísticas del lote (no con la salida) y devuelve las nuevas sin modificar las que recibiste. En "
+            "inferencia: los mismos pasos de normalización con las estadísticas móviles, sin actualizar nada.",
+            "In training: the batch's statistics; normalise by subtracting the mean and dividing by the square root "
+            "of the variance plus epsilon; scale by gamma and shift by beta; update both moving averages with the "
+            "batch's statistics (not with the output) and return the new ones without changing those you were "
+            "given. At inference: the same normalisation steps with the moving statistics, updating nothing.")),
+        cases=_batch_norm_cases, judge_case=_judge_batch_norm),
+    ShiftCheckedModel("5.7", ASSIGNMENT, Msg("CNN estilo VGG en Fashion-MNIST (≥ 90 %)",
                                              "VGG-style CNN on Fashion-MNIST (≥ 90 %)"), ("vgg_model",), (
         Msg("Un bloque VGG son varias convoluciones 3×3 que conservan el tamaño del mapa y un pooling que lo "
             "reduce a la mitad; tras cada pooling, más filtros compensan la resolución perdida.",
             "A VGG block is a few 3×3 convolutions that keep the map's size and a pooling layer that halves it; "
             "after each pooling, more filters make up for the lost resolution."),
         Msg("Las convoluciones sobre el mapa completo de 28×28 son las más caras (ejercicio 5.3): empieza con pocos "
-            "filtros. La normalización por lotes estabiliza el entrenamiento y admite tasas de aprendizaje más "
-            "altas.",
+            "filtros. La normalización por lotes (ejercicio 5.6) estabiliza el entrenamiento y admite tasas de "
+            "aprendizaje más altas.",
             "Convolutions over the full 28×28 map are the most expensive (exercise 5.3): start with few filters. "
-            "Batch normalisation steadies training and tolerates higher learning rates."),
+            "Batch normalisation (exercise 5.6) steadies training and tolerates higher learning rates."),
         Msg("Con dos o tres épocas, el mismo tipo de programa de tasa de aprendizaje que en LeNet-5 da mucho, y la "
             "red no llega a sobreajustar: si la exactitud de validación supera a la de entrenamiento, la "
             "regularización fuerte solo la frena. Los filtros del último bloque, sobre mapas pequeños, son baratos.",

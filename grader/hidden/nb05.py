@@ -1,7 +1,7 @@
 """Hidden cases and references for notebook 05: instructors only, never shipped to students.
 
 The references ask Keras itself (output shapes, count_params(), the gradient of one unit with
-respect to the input), never the solution notebook's code. Keras models are built once per
+respect to the input, a BatchNormalization layer), never the solution notebook's code. Keras models are built once per
 distinct input: the mutation tests ask for the same answers many times.
 """
 from functools import cache
@@ -9,7 +9,7 @@ from functools import cache
 import numpy as np
 
 from grader.core import Case
-from grader.exercises.nb05 import LENET_INPUT, LENET_SPEC
+from grader.exercises.nb05 import LENET_INPUT, LENET_SPEC, _batch_norm_args
 
 # ------------------------------------------------------------------ hidden cases
 
@@ -27,11 +27,23 @@ HIDDEN_CASES = {
                     Case("predict_shapes_and_params", ((9, 9, 5), EVEN_SAME_SPEC), hidden=True)],
     "5.3": lambda: [Case("multiply_adds", ((64, 48, 3), WIDE_SPEC), hidden=True),
                     Case("multiply_adds", ((9, 9, 5), EVEN_SAME_SPEC), hidden=True)],
+    "5.6": lambda: _hidden_batch_norm_cases(),
     "5.5": lambda: [Case("receptive_field", ([("conv", 8, 3, "same")] * 4,), hidden=True),
                     Case("receptive_field", ([("conv", 4, 7, "valid"), ("pool", 3), ("conv", 4, 2, "valid"),
                                               ("pool", 2), ("conv", 4, 3, "same")],), hidden=True),
                     Case("receptive_field", ([("pool", 2), ("pool", 2), ("conv", 1, 1, "valid")],), hidden=True)],
 }
+
+
+
+def _hidden_batch_norm_cases():
+    # Sequences (n, steps, channels), a larger batch with the defaults, a single feature, a batch of one image.
+    rng = np.random.default_rng(5600)
+    return [Case("batch_norm_train", (*_batch_norm_args(rng, (6, 4, 5)), 0.95, 1e-5), hidden=True),
+            Case("batch_norm_train", _batch_norm_args(rng, (32, 7)), hidden=True),
+            Case("batch_norm_train", (*_batch_norm_args(rng, (10, 1)), 0.5, 0.2), hidden=True),
+            Case("batch_norm_inference", _batch_norm_args(rng, (5, 3)), hidden=True),
+            Case("batch_norm_inference", (*_batch_norm_args(rng, (1, 6, 4, 3)), 0.02), hidden=True)]
 
 
 # ------------------------------------------------------------------ references
@@ -113,11 +125,74 @@ def _lenet_rows(num_classes):
     return [shape for shape, _ in rows], sum(params for _, params in rows)
 
 
+KERAS_MOMENTUM, KERAS_EPSILON = 0.99, 1e-3  # BatchNormalization's defaults, the functions' defaults too
+
+
+def _keras_batch_norm(x, gamma, beta, moving_mean, moving_variance, momentum, epsilon, training):
+    """(output, moving mean, moving variance) of a float64 keras.layers.BatchNormalization after one call."""
+    import keras
+    layer = keras.layers.BatchNormalization(momentum=momentum, epsilon=epsilon, dtype="float64")
+    layer.build(x.shape)
+    layer.set_weights([gamma, beta, moving_mean, moving_variance])
+    output = np.asarray(layer(x, training=training))
+    return output, layer.moving_mean.numpy(), layer.moving_variance.numpy()
+
+
+def _normalised(x, gamma, beta, mean, variance, epsilon, epsilon_outside=False):
+    scale = np.sqrt(variance) + epsilon if epsilon_outside else np.sqrt(variance + epsilon)
+    return gamma * (x - mean) / scale + beta
+
+
+_batch_norm_answers = {}
+
+
+def batch_norm_reference(case):
+    """Computed once per distinct case: grading and the mutation tests ask for the same answers many times."""
+    key = (case.function, tuple(np.asarray(arg).tobytes() + str(np.shape(arg)).encode() for arg in case.args))
+    if key not in _batch_norm_answers:
+        _batch_norm_answers[key] = _batch_norm_answer(case)
+    return _batch_norm_answers[key]
+
+
+def _batch_norm_answer(case):
+    """(Keras's answer, typical mistakes): for training the answer is (output, moving mean, moving variance)
+    and each mistake (kind, output, moving mean, moving variance); for inference, (output,) and (kind, output).
+    The mistakes, computed here in NumPy, only name what a wrong answer matches; Keras decides what is right."""
+    x, gamma, beta, moving_mean, moving_variance, *rest = case.args
+    axes = tuple(range(x.ndim - 1))
+    if case.function == "batch_norm_inference":
+        epsilon = rest[0] if rest else KERAS_EPSILON
+        right = _keras_batch_norm(x, gamma, beta, moving_mean, moving_variance, KERAS_MOMENTUM, epsilon, False)
+        mistakes = (("batch-in-inference", _normalised(x, gamma, beta, x.mean(axes), x.var(axes), epsilon)),
+                    ("epsilon-outside", _normalised(x, gamma, beta, moving_mean, moving_variance, epsilon, True)),
+                    ("no-scale-shift", _normalised(x, 1, 0, moving_mean, moving_variance, epsilon)))
+        return right[:1], mistakes
+    momentum, epsilon = (list(rest) + [KERAS_MOMENTUM, KERAS_EPSILON][len(rest):])[:2]
+    right = _keras_batch_norm(x, gamma, beta, moving_mean, moving_variance, momentum, epsilon, True)
+    mean, variance = x.mean(axes), x.var(axes)
+
+    def moving(new_mean, new_variance, weight=momentum):
+        return (weight * moving_mean + (1 - weight) * new_mean, weight * moving_variance + (1 - weight) * new_variance)
+
+    unbiased = x.var(axes, ddof=1) if x.size > x.shape[-1] else variance
+    first_mean, first_variance = x.mean(0), x.var(0)
+    mistakes = (("n-1", _normalised(x, gamma, beta, mean, unbiased, epsilon), *moving(mean, unbiased)),
+                ("epsilon-outside", _normalised(x, gamma, beta, mean, variance, epsilon, True), *right[1:]),
+                ("moving-in-training", _normalised(x, gamma, beta, moving_mean, moving_variance, epsilon),
+                 *right[1:]),
+                ("momentum-swapped", right[0], *moving(mean, variance, 1 - momentum)),
+                ("first-axis-only", _normalised(x, gamma, beta, first_mean, first_variance, epsilon),
+                 *moving(first_mean, first_variance)),
+                ("no-scale-shift", _normalised(x, 1, 0, mean, variance, epsilon), *right[1:]))
+    return right, mistakes
+
+
 REFERENCES = {
     "5.1": lambda case: _lenet_rows(case.args[0] if case.args else 10),
     "5.2": lambda case: shapes_and_params(*case.args),
     "5.3": lambda case: multiply_adds(*case.args),
     "5.5": lambda case: list(_measured_receptive_fields(_key(case.args[0]))),
+    "5.6": batch_norm_reference,
 }
 
 # 5.3 calls the student's 5.2 function; when that one fails, 5.3 is graded with this one.
