@@ -14,8 +14,9 @@ import nbformat
 import psutil
 import pytest
 
-from grader.grading import batch
-from grader.grading.batch import WorkerUnfit, check_worker, grader_fingerprint, pack
+from grader.grading import task
+from grader.grading.dispatch import pack
+from grader.grading.task import WorkerUnfit, check_worker, grader_fingerprint
 from grader.grading.discovery import Submission
 from grader.grading.store import ResultStore
 from helpers import NB01, ROOT, SOLUTIONS, grade, needs_jail, read, read_gradebook, with_cell_after
@@ -179,7 +180,7 @@ def test_a_worker_without_the_datasets_or_with_another_grader_says_so(tmp_path, 
     with pytest.raises(WorkerUnfit) as raised:
         check_worker(NB01, "another grader")
     assert raised.value.missing == ("grader",)
-    monkeypatch.setattr(batch, "jail_problem", lambda: "bubblewrap (bwrap) is not installed")
+    monkeypatch.setattr(task, "jail_problem", lambda: "bubblewrap (bwrap) is not installed")
     with pytest.raises(WorkerUnfit) as raised:
         check_worker(NB01, grader_fingerprint(), isolated=True)
     assert raised.value.missing == ("jail",) and "bwrap" in str(raised.value)
