@@ -35,7 +35,8 @@ from grader.exercises.base import FunctionExercise
 from grader.grading import jail
 from grader.grading.files import UnsafeFile, check_archive, read_capped
 from grader.grading.limits import MAX_ARTIFACT_BYTES, MAX_SANDBOX_JSON_BYTES, Limits
-from grader.hidden import hidden_cases, reference_sources, with_expected
+from grader.grading.answers import with_answers
+from grader.hidden import hidden_cases, reference_sources
 from grader.i18n import Msg
 
 TIMED_OUT = Msg("la función no terminó a tiempo (límite de {seconds:.0f} s por ejercicio)",
@@ -56,8 +57,8 @@ WITH_REFERENCE = {
 
 
 def all_cases(exercise: FunctionExercise) -> list[Case]:
-    """Public and hidden cases, each with the reference's answer."""
-    return with_expected(exercise.id, exercise.cases() + hidden_cases(exercise.id))
+    """Public and hidden cases, each with the reference's answer (cached on this machine: grading.answers)."""
+    return with_answers(exercise.id, exercise.cases() + hidden_cases(exercise.id))
 
 
 def layers(exercises: list[FunctionExercise]) -> list[list[FunctionExercise]]:

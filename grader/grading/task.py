@@ -29,22 +29,14 @@ from grader.core import Incident, Note, SubmissionResult
 from grader.data import DATASETS_ENV, dataset_places, missing_datasets
 from grader.exercises.registry import datasets_for, exercises_for
 from grader.grading import jail
+from grader.grading.control import grader_fingerprint
 from grader.grading.files import UnsafeFile, read_capped, remove_tree, write_files
 from grader.grading.limits import MAX_EXECUTED_BYTES, MAX_NOTEBOOK_BYTES, Limits
 from grader.grading.submission import OUT_OF_TIME, submission_seconds
 from grader.i18n import Msg
 
-PACKAGE_DIR = Path(__file__).resolve().parents[1]
 GRADER_FAILED = Msg("el corrector falló con esta entrega: {error}", "the grader failed on this submission: {error}")
 TASK_PREFIX = "grader-task-"   # grader-task-<pid of the process that owns it>-<random>, in the temporary folder
-
-
-@cache  # a worker checks it before every task: once per process
-def grader_fingerprint() -> str:
-    digest = hashlib.sha256()
-    for source in sorted(PACKAGE_DIR.rglob("*.py")):
-        digest.update(source.read_bytes())
-    return digest.hexdigest()
 
 
 def content_hash(path: Path, fingerprint: str, limits: Limits) -> str:
