@@ -24,8 +24,25 @@ from grader.reports import moodle, summary
 from grader.reports.outdir import Outdir
 
 
+class Exit(Exception):
+    """argparse wanted to end the process (a usage error, --help): main returns the status instead."""
+
+    def __init__(self, status: int):
+        super().__init__(status)
+        self.status = status
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser that never calls sys.exit, so that main() can run in-process (tests, notebooks)."""
+
+    def exit(self, status=0, message=None):
+        if message:
+            print(message, end="", file=sys.stderr)
+        raise Exit(status)
+
+
 def parser() -> argparse.ArgumentParser:
-    main_parser = argparse.ArgumentParser(prog="python -m grader", description="Course kit tools.")
+    main_parser = Parser(prog="python -m grader", description="Course kit tools.")
     commands = main_parser.add_subparsers(dest="command", required=True)
 
     build_cmd = commands.add_parser("build", help="write notebooks/ from solutions/, and the public cases' answers")
@@ -129,7 +146,14 @@ def isolation_problem(isolated: bool) -> bool:
 
 
 def main(argv=None) -> int:
-    main_parser = parser()
+    """Run one command; returns its exit status (2 for a usage error), never exits the process."""
+    try:
+        return run(parser(), argv)
+    except Exit as stop:
+        return stop.status
+
+
+def run(main_parser, argv) -> int:
     args = main_parser.parse_args(argv)
     if args.command == "build":
         return build_command(args)
