@@ -138,9 +138,7 @@ def run_in_turns(environment: jail.Environment, argv: list[str], work: Path, out
         if wall <= 0:
             stopped.update((eid, "wall") for eid in pending)
             break
-        run = environment.run([*argv, *pending], work, dataclasses.replace(
-            budget, memory_mb=limits.memory_mb, processes=limits.processes, disk_mb=limits.disk_mb,
-            wall_seconds=wall), log, clock)
+        run = environment.run([*argv, *pending], work, limits.jail(budget.cpu_seconds, wall), log, clock)
         runs.append(run)
         clock(run.cpu_seconds)   # the run's last moments, and the exercise it was working on when it ended
         for eid in pending:

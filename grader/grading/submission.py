@@ -32,6 +32,7 @@ from pathlib import Path
 
 import nbformat
 
+from grader.authoring.build import clear_outputs
 from grader.authoring.release import student_package
 from grader.core import ExerciseResult, Incident, Note, Status, SubmissionResult, Verdict
 from grader.data import DATASETS_ENV
@@ -154,10 +155,7 @@ def grade_submission(path: Path, student: str, assignment: str, limits: Limits, 
         definitions, syntax_problems = extract_definitions(notebook)
         notes = [Note(Incident.SYNTAX_ERROR, SYNTAX_ERROR.format(index=index, text=text))
                  for index, text in syntax_problems]
-        run = copy.deepcopy(notebook)
-        for cell in run.cells:  # stored outputs are never needed, and may be large
-            if cell.cell_type == "code":
-                cell.outputs, cell.execution_count = [], None
+        run = clear_outputs(copy.deepcopy(notebook))   # stored outputs are never needed, and may be large
         # The functions' sandbox runs while the kernel works through the notebook.
         with ThreadPoolExecutor(max_workers=1) as pool:
             sandboxed = pool.submit(run_function_exercises, definitions, functions, sandbox, limits, where, deadline)
