@@ -211,14 +211,14 @@ class SubmissionResult:
 
     def to_json(self) -> dict:
         return {"student": self.student, "assignment": self.assignment, "path": self.path, "status": self.status,
-                "problems": [note.to_json() for note in self.notes],
+                "notes": [note.to_json() for note in self.notes],
                 "exercises": [e.to_json() for e in self.exercises], "hash": self.hash, "key": self.key,
                 "usage": self.usage, "predictions": self.predictions}
 
     @classmethod
     def from_json(cls, data: dict) -> "SubmissionResult":
         return cls(str(data["student"]), str(data["assignment"]), str(data["path"]),
-                   [Note.from_json(note) for note in data.get("problems", [])],
+                   [Note.from_json(note) for note in data.get("notes", data.get("problems", []))],  # older name
                    [ExerciseResult.from_json(e) for e in data["exercises"]],
                    str(data.get("hash", "")), str(data.get("key", "")),
                    {str(k): {str(i): float(x) for i, x in v.items()} if isinstance(v, dict) else float(v)

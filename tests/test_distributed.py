@@ -282,7 +282,7 @@ def test_a_task_that_kills_every_worker_gets_its_own_row_and_cannot_in_the_jail(
     rows = read_gradebook(tmp_path / "none")
     assert rows[("honest", NB01)]["status"] == "graded" and rows[("honest", NB01)]["1.1"] == "1"
     assert rows[("killer", NB01)]["status"] == "grader-error", result.stderr[-2000:]
-    reason = json.loads((tmp_path / "none" / "results" / f"killer__{NB01}.json").read_text())["problems"][0]
+    reason = json.loads((tmp_path / "none" / "results" / f"killer__{NB01}.json").read_text())["notes"][0]
     assert "the worker grading this submission died 3 times" in reason["en"] and "murió 3 veces" in reason["es"]
     # In the jail the worker is out of sight: the same notebook is graded like any other.
     grade(entregas / "killer", "--out", tmp_path / "jail", "--jobs", "1")
