@@ -1,4 +1,4 @@
-"""Grade one submitted notebook. Runs in its own memory-limited process, started by grader.grading.batch.
+"""Grade one submitted notebook. Runs in its own memory-limited process, started by grading.task.grade_one.
 
 Three parties, none trusting the one before:
   1. the student's notebook runs top to bottom in a fresh kernel, in a jail around a copy of the
