@@ -3,7 +3,6 @@ import argparse
 import contextlib
 import os
 import sys
-import time
 from pathlib import Path
 
 from rich.console import Console
@@ -16,18 +15,34 @@ from grader.authoring.gradescope import advice, autograder_zip
 from grader.authoring.release import release, token_values
 from grader.exercises.registry import assignments
 from grader.grading import control, jail
-from grader.grading.batch import (SCHEDULER_ENV, LazyClient, SchedulerUnreachable, grade_batch, grader_fingerprint,
-                                  run_controls)
+from grader.grading.batch import run_controls
+from grader.grading.dispatch import SCHEDULER_ENV, Routes, SchedulerUnreachable
 from grader.grading.limits import FLOORS, MARGIN, SIZED, Limits
-from grader.grading.store import ResultStore
+from grader.grading.task import grader_fingerprint
 from grader.i18n import language
 from grader.reports import moodle, summary
+from grader.reports.outdir import Outdir
 
-GRADEBOOK_SECONDS = 30
+
+class Exit(Exception):
+    """argparse wanted to end the process (a usage error, --help): main returns the status instead."""
+
+    def __init__(self, status: int):
+        super().__init__(status)
+        self.status = status
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser that never calls sys.exit, so that main() can run in-process (tests, notebooks)."""
+
+    def exit(self, status=0, message=None):
+        if message:
+            print(message, end="", file=sys.stderr)
+        raise Exit(status)
 
 
 def parser() -> argparse.ArgumentParser:
-    main_parser = argparse.ArgumentParser(prog="python -m grader", description="Course kit tools.")
+    main_parser = Parser(prog="python -m grader", description="Course kit tools.")
     commands = main_parser.add_subparsers(dest="command", required=True)
 
     build_cmd = commands.add_parser("build", help="write notebooks/ from solutions/, and the public cases' answers")
@@ -131,7 +146,14 @@ def isolation_problem(isolated: bool) -> bool:
 
 
 def main(argv=None) -> int:
-    main_parser = parser()
+    """Run one command; returns its exit status (2 for a usage error), never exits the process."""
+    try:
+        return run(parser(), argv)
+    except Exit as stop:
+        return stop.status
+
+
+def run(main_parser, argv) -> int:
     args = main_parser.parse_args(argv)
     if args.command == "build":
         return build_command(args)
@@ -201,27 +223,12 @@ def grade_command(main_parser, args) -> int:
     if isolation_problem(isolated):
         return 2
     lang = args.lang or language()
-    args.out.mkdir(parents=True, exist_ok=True)
-    if not (args.out / ".gitignore").exists():   # grades are never committed by accident, wherever OUTDIR is
-        (args.out / ".gitignore").write_text("# written by python -m grader grade: nothing here goes into git\n*\n")
     limits, fixed = chosen_limits(args)
-    stored = {result.key: result for result in ResultStore(args.out).load_all()}
-
-    written = [0.0]
-
-    def on_result(result):
-        stored[result.key] = result
-        # The gradebook is rewritten whole: at most every GRADEBOOK_SECONDS, or a MOOC-sized batch would spend
-        # its client's time rewriting it (0.4 s CPU at 50 000 rows). results/ holds every row as it comes.
-        due = time.monotonic() - written[0] >= GRADEBOOK_SECONDS
-        written[0] = time.monotonic() if due else written[0]
-        reports.after_each(result, list(stored.values()) if due else None, args.out, lang)
-
+    outdir = Outdir(args.out, lang)
     try:
-        results = grade_batch(args.paths, args.out, jobs=args.jobs, force=args.force, limits=limits,
-                              keep_executed=args.keep_executed, isolated=isolated, on_result=on_result,
-                              scheduler=args.scheduler, max_notebooks=args.max_notebooks, fixed=fixed,
-                              solutions=args.solutions)
+        results = outdir.grade(args.paths, force=args.force, jobs=args.jobs, limits=limits,
+                               keep_executed=args.keep_executed, isolated=isolated, scheduler=args.scheduler,
+                               max_notebooks=args.max_notebooks, fixed=fixed, solutions=args.solutions)
     except SchedulerUnreachable as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -231,8 +238,7 @@ def grade_command(main_parser, args) -> int:
     if not results:
         print("no submissions found (looked for *.ipynb files)", file=sys.stderr)
     check = moodle.roster_check(results, roster) if roster else None
-    reports.export_all(results, args.out, lang, formats, moodle={"roster": roster, "maximum": args.moodle_max},
-                       class_report={"roster_check": check})
+    outdir.export(formats, moodle={"roster": roster, "maximum": args.moodle_max}, class_report={"roster_check": check})
     print(summary.text(results, lang), file=sys.stderr)
     if check:
         print(moodle.roster_report(check, lang), file=sys.stderr)
@@ -255,7 +261,7 @@ def control_command(main_parser, args) -> int:
     try:
         with contextlib.ExitStack() as stack:
             run_controls(sorted(set(args.assignment)), limits, fixed, isolated, grader_fingerprint(), scheduler,
-                         args.solutions, LazyClient(stack, args.jobs, scheduler), Console(stderr=True))
+                         args.solutions, Routes(stack, args.jobs, scheduler), Console(stderr=True))
     except SchedulerUnreachable as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -56,6 +56,11 @@ class Incident(str, Enum):
 
 
 GRADED = "graded"  # a row's status when no incident happened
+# How a whole submission went: GRADED, or its most serious incident, one member per Incident (same names).
+RowStatus = Enum("RowStatus", {"GRADED": GRADED, **{incident.name: incident.value for incident in Incident}},
+                 type=str, module=__name__, qualname="RowStatus")
+# It stays the plain name wherever the str was used: in f-strings, CSV cells, JSON, sets and dict keys.
+RowStatus.__str__, RowStatus.__format__, RowStatus.__hash__ = str.__str__, str.__format__, str.__hash__
 ROW_LABELS = {
     GRADED: Msg("calificado", "graded"),
     Incident.UNSAFE_FILE: Msg("no se calificó: es un enlace o un archivo especial", "not graded: a link or a special file"),
@@ -179,10 +184,10 @@ class SubmissionResult:
     predictions: dict = field(default_factory=dict)   # {question id: the letter predicted}; never graded
 
     @property
-    def status(self) -> str:
-        """The most serious incident's name, or "graded"."""
+    def status(self) -> RowStatus:
+        """The most serious incident, or GRADED."""
         incidents = sorted({note.incident for note in self.notes}, key=lambda incident: incident.severity)
-        return incidents[0].value if incidents else GRADED
+        return RowStatus(incidents[0].value if incidents else GRADED)
 
     @property
     def status_label(self) -> Msg:
@@ -206,14 +211,14 @@ class SubmissionResult:
 
     def to_json(self) -> dict:
         return {"student": self.student, "assignment": self.assignment, "path": self.path, "status": self.status,
-                "problems": [note.to_json() for note in self.notes],
+                "notes": [note.to_json() for note in self.notes],
                 "exercises": [e.to_json() for e in self.exercises], "hash": self.hash, "key": self.key,
                 "usage": self.usage, "predictions": self.predictions}
 
     @classmethod
     def from_json(cls, data: dict) -> "SubmissionResult":
         return cls(str(data["student"]), str(data["assignment"]), str(data["path"]),
-                   [Note.from_json(note) for note in data.get("problems", [])],
+                   [Note.from_json(note) for note in data.get("notes", data.get("problems", []))],  # older name
                    [ExerciseResult.from_json(e) for e in data["exercises"]],
                    str(data.get("hash", "")), str(data.get("key", "")),
                    {str(k): {str(i): float(x) for i, x in v.items()} if isinstance(v, dict) else float(v)

@@ -94,7 +94,7 @@ def graded_batch(tmp_path_factory) -> Batch:
     limits = control.cached_limits(NB01, grader_fingerprint())
     (outdir / "results").mkdir(parents=True)
     (outdir / "results" / f"{key}.json").write_text(json.dumps({
-        "student": "honest_ana", "assignment": NB01, "path": str(honest), "status": "graded", "problems": [],
+        "student": "honest_ana", "assignment": NB01, "path": str(honest), "status": "graded", "notes": [],
         "exercises": [], "hash": content_hash(honest, grader_fingerprint(), limits), "key": key, "mac": "0" * 64}))
     before = package_hash()
     result, peak = grade_watching_memory(SOLUTIONS, NOTEBOOKS, root / "entregas", "--out", outdir, "--jobs", "2",

@@ -1,5 +1,7 @@
 """Imports flow one way through the grader package: no cycles, and no module imports a layer above its own."""
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 from grader.boundary import INSTRUCTOR_ONLY, PACKAGE_NAME, RUN_INSIDE, STUDENT_FACING
@@ -123,4 +125,27 @@ def test_student_facing_modules_import_nothing_instructor_only():
                 for target in targets if side(target) in INSTRUCTOR_ONLY]
     assert reaching == []
     assert side(f"{PACKAGE_NAME}.hidden.nb01") == "hidden"
+
+
+
+HEAVY_FOR = {
+    # what a student's `import grader` and the instructor's command line load before any work needs it
+    "grader": ("tensorflow", "keras", "dask", "distributed", "rich", "matplotlib", "copydetect"),
+    "grader.cli": ("tensorflow", "keras", "dask", "distributed", "matplotlib", "copydetect"),
+    # the class report and the exporters never load the grading machinery's cluster
+    "grader.reports.class_report": ("tensorflow", "keras", "dask", "distributed"),
+    # the judge: TensorFlow only where a model is loaded, never to start
+    "grader.grading.submission": ("tensorflow", "keras", "dask", "distributed"),
+}
+
+
+def test_importing_the_package_and_the_command_line_loads_no_heavy_library():
+    probe = ("import importlib, sys\n"
+             "importlib.import_module(sys.argv[1])\n"
+             "print(' '.join(module for module in sys.argv[2:] if sys.modules.get(module) is not None))\n")
+    for name, heavy in HEAVY_FOR.items():   # one fresh process each: what one import pulls in alone
+        found = subprocess.run([sys.executable, "-c", probe, name, *heavy], capture_output=True, text=True,
+                               timeout=120, cwd=PACKAGE.parent)
+        assert found.returncode == 0, found.stderr[-2000:]
+        assert found.stdout.strip() == "", f"import {name} loads {found.stdout.strip()}"
 

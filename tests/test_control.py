@@ -1,7 +1,6 @@
 """The control: the reference solutions are graded before anyone, in the students' environment; a reference
 without full marks stops the batch with one line and grades nobody; a pass is cached per environment; and what
 the reference used sizes each assignment's time limits (flags still override)."""
-import contextlib
 import io
 import json
 import math
@@ -17,9 +16,11 @@ from grader.cli import chosen_limits, parser
 from grader.core import ExerciseResult, Incident, Note, Status, SubmissionResult, Verdict
 from grader.exercises.registry import exercises_for
 from grader.grading import batch, control
-from grader.grading.batch import content_hash, grade_batch, grader_fingerprint, run_controls
+from grader.grading.batch import run_controls
+from grader.grading.task import content_hash, grader_fingerprint
 from grader.grading.limits import FLOORS, MARGIN, ROUND_STEPS, SIZED, Limits, round_up, sized_by_control
 from grader.i18n import Msg
+from grader.reports.outdir import Outdir
 from helpers import NB01, ROOT, SOLUTIONS, grade, needs_jail, read_gradebook, run_control
 
 NB03 = "03_mlp_mnist"
@@ -132,33 +133,37 @@ def test_a_pass_is_cached_outside_outdir_and_nothing_else_is_trusted(tmp_path, m
     assert odd.cpu_seconds == 0 and sized_by_control(Limits(), odd.usage) == Limits(**FLOORS)
 
 
-class FakeDispatcher:
-    """Stands in for batch.Dispatcher: 'grades' each reference with the row ``rows`` holds for it."""
+class FakeRoutes:
+    """Stands in for dispatch.Routes: 'grades' each reference with the row ``rows`` holds for it."""
     rows: dict = {}
     runs: list = []
 
-    def __init__(self, client, console, limits_for, isolated, keep_executed, fingerprint, store_result):
-        self.limits_for, self.store_result = limits_for, store_result
+    def __init__(self, *args):
+        self.limits_for = {}
+
+    def dispatcher(self, console, limits_for, isolated, keep_executed, fingerprint):
+        self.limits_for = limits_for
+        return self
 
     def run(self, todo, what=""):
-        FakeDispatcher.runs.append([(submission.assignment, self.limits_for[submission.assignment])
-                                    for submission, _ in todo])
-        for submission, digest in todo:
-            self.store_result(submission, digest, FakeDispatcher.rows[submission.assignment])
+        FakeRoutes.runs.append([(submission.assignment, self.limits_for[submission.assignment])
+                                for submission in todo])
+        for submission in todo:
+            yield submission, FakeRoutes.rows[submission.assignment], None
 
 
 @pytest.fixture
 def fake_workers(monkeypatch, tmp_path):
     monkeypatch.setenv(control.CACHE_ENV, str(tmp_path / "cache"))
-    monkeypatch.setattr(batch, "Dispatcher", FakeDispatcher)
-    FakeDispatcher.rows, FakeDispatcher.runs = {NB01: result_of()}, []
-    return FakeDispatcher
+    monkeypatch.setattr(batch, "Routes", FakeRoutes)
+    FakeRoutes.rows, FakeRoutes.runs = {NB01: result_of()}, []
+    return FakeRoutes
 
 
 def controls(scheduler=None, limits=Limits(), fixed=frozenset()):
     output = io.StringIO()
     sized = run_controls([NB01], limits, fixed, True, grader_fingerprint(), scheduler, SOLUTIONS,
-                         lambda: "client", Console(file=output, width=400))
+                         FakeRoutes(), Console(file=output, width=400))
     return sized, output.getvalue()
 
 
@@ -181,13 +186,12 @@ def test_a_cached_pass_is_reused_a_changed_key_is_not_and_a_failure_is_never_cac
 
 def test_a_failed_control_writes_no_row_not_even_for_files_that_need_no_grading(fake_workers, tmp_path,
                                                                                 monkeypatch):
-    monkeypatch.setattr(batch, "open_client", lambda jobs, scheduler: contextlib.nullcontext("client"))
     (tmp_path / "entregas" / "ana").mkdir(parents=True)
     nbformat.write(tiny(NB01, STEP), tmp_path / "entregas" / "ana" / f"{NB01}.ipynb")
     (tmp_path / "entregas" / "zoe.ipynb").write_text("{broken")
     fake_workers.rows = {NB01: result_of(incident=Incident.GRADER_ERROR)}
     with pytest.raises(control.ControlFailed) as failed:
-        grade_batch([tmp_path / "entregas"], tmp_path / "out", isolated=False)
+        Outdir(tmp_path / "out", "en").grade([tmp_path / "entregas"], isolated=False)
     assert "grader-error" in failed.value.message.en
     assert not (tmp_path / "out" / "results").exists()
 
@@ -197,7 +201,7 @@ def test_without_the_reference_solutions_the_control_fails_closed(fake_workers, 
     assert control.solutions_folder() == ROOT / "solutions"
     monkeypatch.setenv(control.SOLUTIONS_ENV, str(tmp_path))
     with pytest.raises(control.ControlFailed) as failed:
-        run_controls([NB01], Limits(), frozenset(), True, "grader", None, None, lambda: "client", Console())
+        run_controls([NB01], Limits(), frozenset(), True, "grader", None, None, FakeRoutes(), Console())
     assert str(tmp_path) in failed.value.message.en and "--solutions" in failed.value.message.en
     assert fake_workers.runs == []
 

@@ -40,7 +40,7 @@ def test_results_round_trip_through_json():
                               [ExerciseResult.of(FakeExercise, Verdict(Status.WRONG, Msg("mal", "wrong")))],
                               hash="h", key="ana__a", predictions={"1.11": "b"})
     data = result.to_json()
-    assert list(data) == ["student", "assignment", "path", "status", "problems", "exercises", "hash", "key", "usage",
+    assert list(data) == ["student", "assignment", "path", "status", "notes", "exercises", "hash", "key", "usage",
                           "predictions"]
     assert data["exercises"][0] == {"id": "1.1", "title_es": "Escalón", "title_en": "Step", "max_points": 2,
                                     "points": 0, "status": "wrong", "es": "mal", "en": "wrong", "reason": "",

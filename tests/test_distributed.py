@@ -14,8 +14,9 @@ import nbformat
 import psutil
 import pytest
 
-from grader.grading import batch
-from grader.grading.batch import WorkerUnfit, check_worker, grader_fingerprint, pack
+from grader.grading import task
+from grader.grading.dispatch import pack
+from grader.grading.task import WorkerUnfit, check_worker, grader_fingerprint
 from grader.grading.discovery import Submission
 from grader.grading.store import ResultStore
 from helpers import NB01, ROOT, SOLUTIONS, grade, needs_jail, read, read_gradebook, with_cell_after
@@ -179,7 +180,7 @@ def test_a_worker_without_the_datasets_or_with_another_grader_says_so(tmp_path, 
     with pytest.raises(WorkerUnfit) as raised:
         check_worker(NB01, "another grader")
     assert raised.value.missing == ("grader",)
-    monkeypatch.setattr(batch, "jail_problem", lambda: "bubblewrap (bwrap) is not installed")
+    monkeypatch.setattr(task, "jail_problem", lambda: "bubblewrap (bwrap) is not installed")
     with pytest.raises(WorkerUnfit) as raised:
         check_worker(NB01, grader_fingerprint(), isolated=True)
     assert raised.value.missing == ("jail",) and "bwrap" in str(raised.value)
@@ -281,7 +282,7 @@ def test_a_task_that_kills_every_worker_gets_its_own_row_and_cannot_in_the_jail(
     rows = read_gradebook(tmp_path / "none")
     assert rows[("honest", NB01)]["status"] == "graded" and rows[("honest", NB01)]["1.1"] == "1"
     assert rows[("killer", NB01)]["status"] == "grader-error", result.stderr[-2000:]
-    reason = json.loads((tmp_path / "none" / "results" / f"killer__{NB01}.json").read_text())["problems"][0]
+    reason = json.loads((tmp_path / "none" / "results" / f"killer__{NB01}.json").read_text())["notes"][0]
     assert "the worker grading this submission died 3 times" in reason["en"] and "murió 3 veces" in reason["es"]
     # In the jail the worker is out of sight: the same notebook is graded like any other.
     grade(entregas / "killer", "--out", tmp_path / "jail", "--jobs", "1")

@@ -313,3 +313,29 @@ def test_a_grader_fault_prints_no_source_line(monkeypatch, tmp_path, capsys):
     error = capsys.readouterr().err
     assert "ValueError at" in error and "test_gradescope.py" in error, error
     assert "hidden case" not in error and "0.25" not in error and error.count("\n") == 1, error
+
+
+# ---------------------------------------------------------------- one spine, no cluster
+
+@pytest.mark.slow
+def test_run_autograder_grades_in_its_own_process_without_a_cluster(monkeypatch, tmp_path):
+    """Gradescope grades one submission: through the same batch and spine as `grade`, with no Dask at all."""
+    from grader.grading import batch, dispatch
+    from grader.grading.limits import Limits
+
+    def no_cluster(*args):
+        raise AssertionError("run_autograder started a Dask cluster")
+
+    monkeypatch.setattr(dispatch, "open_client", no_cluster)
+    # the control's pass, as setup.sh would have cached it (its own tests are in test_control.py)
+    monkeypatch.setattr(batch, "run_controls", lambda assignments, *rest: dict.fromkeys(assignments, Limits()))
+    monkeypatch.setenv(gradescope.ISOLATION_ENV, "none")
+    book = nbformat.v4.new_notebook(metadata={"grader": {"assignment": NB01}})
+    book.cells = [nbformat.v4.new_code_cell(STEP)]
+    (tmp_path / "submission").mkdir()
+    nbformat.write(book, tmp_path / "submission" / "entrega.ipynb")
+    payload = gradescope.autograde(NB01, tmp_path / "submission", tmp_path / "results" / "results.json",
+                                   tmp_path / "work", "en")
+    tests = {test["name"].split()[0]: test for test in payload["tests"]}
+    assert tests["1.1"]["score"] == tests["1.1"]["max_score"] > 0 and payload["score"] == tests["1.1"]["score"]
+    assert json.loads((tmp_path / "results" / "results.json").read_text()) == payload

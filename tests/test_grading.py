@@ -65,8 +65,8 @@ def test_reasons_name_what_went_wrong(graded_batch):
     assert row["1.10"] == "0" and row["1.8"] == "1"
     invalid = result_of(graded_batch, "garbage")
     assert invalid["status"] == "invalid-notebook" and {e["status"] for e in invalid["exercises"]} == {"not-graded"}
-    assert "no es un cuaderno válido" in invalid["problems"][0]["es"]
-    assert "not a valid notebook" in invalid["problems"][0]["en"]
+    assert "no es un cuaderno válido" in invalid["notes"][0]["es"]
+    assert "not a valid notebook" in invalid["notes"][0]["en"]
 
 
 def test_hidden_case_feedback_never_shows_hidden_inputs(graded_batch):

@@ -25,7 +25,7 @@ def test_no_process_outlives_its_jail(graded_batch):
     assert "DAEMON-STARTED" in graded_batch.executed_output("daemon")
     started = int(graded_batch.executed_output("processes").split("PROCESSES ")[1].split()[0])
     assert 0 < started < 300, "the process limit holds"
-    assert "resource-limit" in [problem["status"] for problem in graded_batch.result("processes")["problems"]]
+    assert "resource-limit" in [problem["status"] for problem in graded_batch.result("processes")["notes"]]
     survivors = [p.pid for p in psutil.process_iter(["cmdline"]) if MARK in " ".join(p.info["cmdline"] or [])]
     assert survivors == []
 
@@ -83,7 +83,7 @@ def test_reference_code_cannot_be_imported_and_nothing_leaks_through_feedback(gr
 
 def test_a_linked_notebook_is_refused_unread(graded_batch):
     result = graded_batch.result("linked_notebook")
-    assert result["status"] == "unsafe-file" and "enlace" in result["problems"][0]["es"]
+    assert result["status"] == "unsafe-file" and "enlace" in result["notes"][0]["es"]
 
 
 def test_hostile_names_are_escaped_and_file_names_are_safe(graded_batch):

@@ -52,7 +52,7 @@ def test_limits_cost_only_what_they_touch_and_a_busy_machine_gives_the_same_grad
     reasons = {e["id"]: e["es"] for e in result["exercises"]}
     assert "no terminó a tiempo" in reasons["1.8"]
     assert any(f"celda 1 superó el límite de {sized.cell_seconds:.0f} s de CPU" in note["es"]
-               for note in result["problems"])
+               for note in result["notes"])
     assert sized.cell_seconds < 600   # the default limit before the control sized it
     assert book[("honest", NB01)]["status"] == "graded" and book[("honest", NB01)]["1.8"] == "1"
     assert book[("busy_but_in_time", NB01)]["status"] == "graded" and book[("busy_but_in_time", NB01)]["1.4"] == "1"

@@ -66,7 +66,8 @@ def strip_nbval_markers(notebook, name):
     return notebook
 
 
-def clear_outputs(notebook, name):
+def clear_outputs(notebook, name=None):
+    """No outputs or execution counts: what the student gets, and what the grader runs."""
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None

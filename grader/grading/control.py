@@ -23,6 +23,7 @@ import sys
 import sysconfig
 import time
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from grader.core import GRADED, Incident, SubmissionResult
@@ -165,16 +166,30 @@ def _stat(path: Path) -> list:
         return [None]
 
 
+@cache  # a worker checks it before every task: once per process
+def grader_fingerprint() -> str:
+    """A hash of the grader's source: hidden cases and references included."""
+    digest = hashlib.sha256()
+    for source in sorted(PACKAGE_DIR.rglob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def python_environment() -> dict:
+    """The Python that grades: installing or removing a library changes the mtime of its site-packages."""
+    site = sorted({sysconfig.get_paths()[name] for name in ("purelib", "platlib")})
+    return {"executable": sys.executable, "prefix": sys.prefix, "python": sys.version,
+            "site": [[path, *_stat(Path(path))] for path in site]}
+
+
 def environment_key(assignment: str, solution: bytes, limits: Limits, isolated: bool, fingerprint: str,
                     scheduler: str | None) -> str:
     """A hash of everything that could change the control's outcome (see the module's docstring)."""
-    site = sorted({sysconfig.get_paths()[name] for name in ("purelib", "platlib")})
     datasets = [[str(folder), name, *_stat(folder / name)]
                 for folder in dataset_folders() for dataset in datasets_for(assignment)
                 for name in DATASET_FILES[dataset]]
     parts = {"assignment": assignment, "solution": hashlib.sha256(solution).hexdigest(), "grader": fingerprint,
-             "limits": limits.to_json(), "isolated": isolated, "executable": sys.executable, "prefix": sys.prefix,
-             "python": sys.version, "site": [[path, *_stat(Path(path))] for path in site], "datasets": datasets,
+             "limits": limits.to_json(), "isolated": isolated, **python_environment(), "datasets": datasets,
              "scheduler": scheduler or "local"}
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 

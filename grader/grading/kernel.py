@@ -57,8 +57,7 @@ def execute_notebook(notebook, workdir: Path, limits: Limits, environment, log: 
     run = environment.run([sys.executable, f"{home}/executor.py", f"{home}/submission.ipynb",
                            f"{home}/.executed.ipynb", f"{home}/.status.json", str(limits.cell_seconds),
                            str(MAX_CELL_OUTPUT_BYTES)],
-                          workdir, jail.JailLimits(limits.notebook_seconds, limits.memory_mb, limits.processes,
-                                                   disk_mb=limits.disk_mb, wall_factor=limits.wall_factor), log)
+                          workdir, limits.jail(limits.notebook_seconds), log)
     notes = []
     if run.limit in ("cpu", "wall"):
         notes.append(Note(Incident.TIMEOUT, NOTEBOOK_TIMEOUT.format(

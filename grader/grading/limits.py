@@ -10,6 +10,8 @@ floor and at most the limit the reference ran under (``sized_by_control``).
 import math
 from dataclasses import asdict, dataclass, replace
 
+from grader.grading.jail import JailLimits
+
 # Sizes the grader reads at most: larger inputs are refused before they are read.
 MAX_NOTEBOOK_BYTES = 20 * 2**20                        # a submitted notebook, with its stored outputs
 MAX_FOLDER_BYTES, MAX_FOLDER_FILES = 200 * 2**20, 2000   # the student's data files next to the notebook
@@ -36,6 +38,11 @@ class Limits:
 
     def to_json(self) -> dict:
         return asdict(self)
+
+    def jail(self, cpu_seconds: float, wall_seconds: float | None = None) -> "JailLimits":
+        """A jail's limits for a run of ``cpu_seconds``: memory, processes, disk and wall factor from these."""
+        return JailLimits(cpu_seconds, self.memory_mb, self.processes, disk_mb=self.disk_mb,
+                          wall_factor=self.wall_factor, wall_seconds=wall_seconds)
 
 
 # The time limits the control sizes, and what each is sized from.

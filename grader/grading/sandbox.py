@@ -35,7 +35,8 @@ from grader.exercises.base import FunctionExercise
 from grader.grading import jail
 from grader.grading.files import UnsafeFile, check_archive, read_capped
 from grader.grading.limits import MAX_ARTIFACT_BYTES, MAX_SANDBOX_JSON_BYTES, Limits
-from grader.hidden import hidden_cases, reference_sources, with_expected
+from grader.grading.answers import with_answers
+from grader.hidden import hidden_cases, reference_sources
 from grader.i18n import Msg
 
 TIMED_OUT = Msg("la función no terminó a tiempo (límite de {seconds:.0f} s por ejercicio)",
@@ -56,8 +57,8 @@ WITH_REFERENCE = {
 
 
 def all_cases(exercise: FunctionExercise) -> list[Case]:
-    """Public and hidden cases, each with the reference's answer."""
-    return with_expected(exercise.id, exercise.cases() + hidden_cases(exercise.id))
+    """Public and hidden cases, each with the reference's answer (cached on this machine: grading.answers)."""
+    return with_answers(exercise.id, exercise.cases() + hidden_cases(exercise.id))
 
 
 def layers(exercises: list[FunctionExercise]) -> list[list[FunctionExercise]]:
@@ -138,9 +139,7 @@ def run_in_turns(environment: jail.Environment, argv: list[str], work: Path, out
         if wall <= 0:
             stopped.update((eid, "wall") for eid in pending)
             break
-        run = environment.run([*argv, *pending], work, dataclasses.replace(
-            budget, memory_mb=limits.memory_mb, processes=limits.processes, disk_mb=limits.disk_mb,
-            wall_seconds=wall), log, clock)
+        run = environment.run([*argv, *pending], work, limits.jail(budget.cpu_seconds, wall), log, clock)
         runs.append(run)
         clock(run.cpu_seconds)   # the run's last moments, and the exercise it was working on when it ended
         for eid in pending:

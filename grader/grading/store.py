@@ -93,9 +93,3 @@ class ResultStore:
         if not self.folder.is_dir():
             return []
         return [result for path in sorted(self.folder.glob("*.json")) if (result := self.load(path)) is not None]
-
-    def is_graded(self, key: str, digest: str) -> bool:
-        """A signed result for the same content; a grader error (the grader's failure, such as a worker that
-        died or lacked the data, never the student's) counts as not graded, so a re-run tries again."""
-        result = self.load(self.path(key)) if self.path(key).exists() else None
-        return result is not None and result.hash == digest and result.status != Incident.GRADER_ERROR.value

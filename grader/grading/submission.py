@@ -1,4 +1,4 @@
-"""Grade one submitted notebook. Runs in its own memory-limited process, started by grader.grading.batch.
+"""Grade one submitted notebook. Runs in its own memory-limited process, started by grading.task.grade_one.
 
 Three parties, none trusting the one before:
   1. the student's notebook runs top to bottom in a fresh kernel, in a jail around a copy of the
@@ -32,6 +32,7 @@ from pathlib import Path
 
 import nbformat
 
+from grader.authoring.build import clear_outputs
 from grader.authoring.release import student_package
 from grader.core import ExerciseResult, Incident, Note, Status, SubmissionResult, Verdict
 from grader.data import DATASETS_ENV
@@ -147,17 +148,13 @@ def grade_submission(path: Path, student: str, assignment: str, limits: Limits, 
         sandbox.mkdir()
         # The student's data files: regular files only, capped; no notebooks or models the run did not produce.
         if folder is not None:
-            copy_regular_files(folder, workdir, MAX_FOLDER_BYTES, MAX_FOLDER_FILES, skip=shutil.ignore_patterns(
-                "*.ipynb", "*.keras", ".ipynb_checkpoints", "__pycache__"))
+            copy_regular_files(folder, workdir, MAX_FOLDER_BYTES, MAX_FOLDER_FILES)
         student_package(temporary / "kit")
         where = environment(temporary / "kit", isolated)
         definitions, syntax_problems = extract_definitions(notebook)
         notes = [Note(Incident.SYNTAX_ERROR, SYNTAX_ERROR.format(index=index, text=text))
                  for index, text in syntax_problems]
-        run = copy.deepcopy(notebook)
-        for cell in run.cells:  # stored outputs are never needed, and may be large
-            if cell.cell_type == "code":
-                cell.outputs, cell.execution_count = [], None
+        run = clear_outputs(copy.deepcopy(notebook))   # stored outputs are never needed, and may be large
         # The functions' sandbox runs while the kernel works through the notebook.
         with ThreadPoolExecutor(max_workers=1) as pool:
             sandboxed = pool.submit(run_function_exercises, definitions, functions, sandbox, limits, where, deadline)

@@ -18,7 +18,6 @@ from rich.console import Console
 
 from grader.core import Status, SubmissionResult
 from grader.grading import control, jail
-from grader.grading.batch import LazyClient, grade_batch, grader_fingerprint, run_controls
 from grader.grading.files import write_atomically
 from grader.grading.limits import Limits
 from grader.i18n import Msg, language
@@ -144,18 +143,21 @@ def protection(results: Path, work: Path):
 def control_only(assignment: str, results: Path, work: Path) -> None:
     """setup.sh's control: the reference solution graded exactly as run_autograder will grade a student (the same
     isolation, limits and cache key), so its pass is cached in the image. Raises ControlFailed."""
+    from grader.grading import batch   # deferred: the exporter alone does not load the grading machinery
     with protection(results, work) as isolated, contextlib.ExitStack() as stack:
-        run_controls([assignment], Limits(), frozenset(), isolated, grader_fingerprint(), None, None,
-                     LazyClient(stack, 1, None), Console(stderr=True))
+        batch.run_controls([assignment], Limits(), frozenset(), isolated, batch.grader_fingerprint(), None, None,
+                           batch.Routes(stack, 1, None), Console(stderr=True))
 
 
 def autograde(assignment: str, submission: Path, results: Path, work: Path, lang: str) -> dict:
     """Grade the submitted notebooks of ``assignment`` and write Gradescope's results.json; returns it.
     Raises ControlFailed, having written nothing, when the reference solution fails here (the grader's fault)."""
+    from grader.grading import batch   # deferred: the exporter alone does not load the grading machinery
     notebooks = list(submission.rglob("*.ipynb"))
     with protection(results, work) as isolated:
-        # the upload is one student's: one row per assignment, the newest notebook (the others named in its notes)
-        graded = [r for r in grade_batch([submission], work, isolated=isolated, one_student=True)
+        # The spine, in this process (one job, no scheduler: no cluster), then the export. The upload is one
+        # student's: one row per assignment, the newest notebook (the others named in its notes).
+        graded = [r for r, _ in batch.grade_batch([submission], isolated=isolated, one_student=True)
                   if r.assignment == assignment] if notebooks else []
     if graded:
         payload = results_json(max(graded, key=lambda r: r.score), lang)
