@@ -18,7 +18,7 @@ from grader.grading.store import submission_key  # noqa: E402
 from helpers import (JAIL_PROBLEM, NB01, NOTEBOOKS, ROOT, SOLUTIONS, grade_watching_memory, read_gradebook,  # noqa: E402
                      run_control)
 from hostile import build_hostile  # noqa: E402
-from submissions import OR_MODEL, build_submissions, save_trained_or_model  # noqa: E402
+from submissions import build_submissions, save_trained_or_model  # noqa: E402
 
 
 def pytest_collection_modifyitems(items):
@@ -87,7 +87,7 @@ def graded_batch(tmp_path_factory) -> Batch:
     server = socket.create_server(("127.0.0.1", 0))
     connections = []
     threading.Thread(target=lambda: connections.append(server.accept()), daemon=True).start()
-    trained = save_trained_or_model(root / OR_MODEL)
+    trained = save_trained_or_model(root)
     expected = build_submissions(root / "entregas", trained)
     expected.update(build_hostile(root / "entregas", outdir, server.getsockname()[1], trained))
     # A result forged for an honest student before the batch, with the right hash (made with the limits the

@@ -17,8 +17,8 @@ from helpers import NB01, SOLUTIONS, tiny_notebook
 STEP = "import numpy as np\n\ndef step(z):\n    return np.where(np.asarray(z) >= 0, 1.0, 0.0)"
 COLLAPSE = "def collapse_linear_layers(W1, b1, W2, b2):\n    return W1 @ W2, b1 @ W2 + b2"
 COLLAPSE_DEMO = "print(collapse_linear_layers(np.eye(2), np.zeros(2), np.eye(2), np.ones(2)))"
-OR_MODEL = "trained_or_model.keras"   # in the student's folder; PLACE_MODEL makes it the answer to 1.10
-PLACE_MODEL = f'import shutil\nshutil.copy("{OR_MODEL}", "or_model.keras")'
+OR_MODEL = "trained_or_model.bin"   # in the student's folder (the grader drops *.keras files the run did not make)
+PLACE_MODEL = f'import shutil\nshutil.copy("{OR_MODEL}", "or_model.keras")'   # makes it the answer to 1.10
 
 HARD_CODED_STEP = '''
 def step(z):
@@ -65,9 +65,9 @@ def student01(*cells):
     return tiny_notebook(*cells)
 
 
-def save_trained_or_model(path):
-    """A one-neuron OR model that 1.10 accepts (weights set by hand, then one optimizer step, as 1.10 asks);
-    returns ``path``."""
+def save_trained_or_model(folder):
+    """A one-neuron OR model that 1.10 accepts (weights set by hand, then one optimizer step, as 1.10 asks),
+    saved in ``folder``; returns its path."""
     import keras
     import numpy as np
     x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype="float32")
@@ -75,8 +75,8 @@ def save_trained_or_model(path):
     model.layers[0].set_weights([np.array([[10.0], [10.0]]), np.array([-5.0])])
     model.compile(optimizer=keras.optimizers.SGD(0.01), loss="binary_crossentropy")
     model.fit(x, np.array([0, 1, 1, 1], dtype="float32"), epochs=1, batch_size=4, verbose=0)
-    model.save(path)
-    return path
+    model.save(folder / "or_model.keras")
+    return folder / "or_model.keras"
 
 
 def build_submissions(folder, trained) -> dict:
