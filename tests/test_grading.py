@@ -99,7 +99,8 @@ def test_a_rerun_rewrites_no_finished_result_and_force_grades_everything_again(t
     (submissions / "zoe.ipynb").write_text("{}")
 
     def stored():   # a rewritten result is a new file (written atomically) with a new mtime
-        return {path.name: (path.stat().st_ino, path.stat().st_mtime_ns) for path in (outdir / "results").glob("*.json")}
+        return {path.name: (path.stat().st_ino, path.stat().st_mtime_ns)
+                for path in (outdir / "results").glob("*.json")}
 
     assert run_cli("grade", submissions, "--out", outdir).returncode == 0
     first = stored()
