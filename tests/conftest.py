@@ -18,12 +18,14 @@ from grader.grading.store import submission_key  # noqa: E402
 from helpers import (JAIL_PROBLEM, NB01, NOTEBOOKS, ROOT, SOLUTIONS, grade_watching_memory, read_gradebook,  # noqa: E402
                      run_control)
 from hostile import build_hostile  # noqa: E402
-from submissions import build_submissions  # noqa: E402
+from submissions import build_submissions, save_trained_or_model  # noqa: E402
 
 
 def pytest_collection_modifyitems(items):
-    # TensorFlow writes log noise to stderr that varies by machine: never compare it.
     for item in items:
+        if "graded_batch" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)   # the session's batch is the slow lane's: never in the fast lane
+        # TensorFlow writes log noise to stderr that varies by machine: never compare it.
         parent = getattr(item, "parent", None)
         if parent is not None and hasattr(parent, "skip_compare") and "stderr" not in parent.skip_compare:
             parent.skip_compare = parent.skip_compare + ("stderr",)
@@ -74,8 +76,10 @@ def package_hash() -> str:
 @pytest.fixture(scope="session")
 def graded_batch(tmp_path_factory) -> Batch:
     """The session's one grading run, with the default limits, as an instructor runs it: the solutions,
-    the untouched student notebooks, broken submissions and hostile ones, in one batch. Every notebook
-    the tests need executed is executed here, once (OUTDIR/executed/ keeps what the kernel printed)."""
+    the untouched student notebooks, broken submissions and hostile ones, in one batch. Each solution and
+    each untouched notebook is executed here once (OUTDIR/executed/ keeps what the kernel printed); the broken
+    and hostile submissions are tiny notebooks (tests/submissions.py, tests/hostile.py). Before grading anyone,
+    the control grades each reference solution once more: an independent check, which the batch does not share."""
     if JAIL_PROBLEM:
         pytest.skip(f"grading needs the jail: {JAIL_PROBLEM}")
     root = tmp_path_factory.mktemp("batch")
@@ -83,8 +87,9 @@ def graded_batch(tmp_path_factory) -> Batch:
     server = socket.create_server(("127.0.0.1", 0))
     connections = []
     threading.Thread(target=lambda: connections.append(server.accept()), daemon=True).start()
-    expected = build_submissions(root / "entregas")
-    expected.update(build_hostile(root / "entregas", outdir, server.getsockname()[1]))
+    trained = save_trained_or_model(root)
+    expected = build_submissions(root / "entregas", trained)
+    expected.update(build_hostile(root / "entregas", outdir, server.getsockname()[1], trained))
     # A result forged for an honest student before the batch, with the right hash (made with the limits the
     # control sizes, cached by running it first) and no valid MAC: the grader must grade that student rather
     # than trust the file.

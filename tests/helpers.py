@@ -1,6 +1,8 @@
 """Helpers shared by the test modules (fixtures live in conftest.py)."""
+import contextlib
 import csv
 import functools
+import io
 import os
 import subprocess
 import sys
@@ -152,7 +154,32 @@ def replace_in_cell(notebook, cell_id, old, new):
 HANG_SECONDS = 3600   # a backstop against a hung run (it fails one test instead of stalling CI), never a speed check
 
 
+def run_cli(*args, env=None) -> subprocess.CompletedProcess:
+    """`python -m grader ARGS` run in this process (grader.cli.main), as a subprocess would see it: from the
+    repository, with ``env`` added to the environment, stdout and stderr captured, and the exit code returned
+    (argparse's SystemExit included). It saves a Python start-up and the grader's imports per call; an
+    exception escapes into the test instead of becoming a traceback on stderr.
+    test_release keeps one run of the real entry point, `python -m grader`, in a subprocess."""
+    from grader import cli
+    stdout, stderr, saved, previous = io.StringIO(), io.StringIO(), dict(os.environ), os.getcwd()
+    os.environ.update({name: str(value) for name, value in (env or {}).items()})
+    os.chdir(ROOT)
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            try:
+                code = cli.main([str(arg) for arg in args])
+            except SystemExit as exit_:
+                code = exit_.code
+    finally:
+        os.chdir(previous)
+        os.environ.clear()
+        os.environ.update(saved)
+    return subprocess.CompletedProcess(["grader", *map(str, args)], code, stdout.getvalue(), stderr.getvalue())
+
+
 def grade(*args, check=True):
+    """`python -m grader grade ARGS` in a subprocess: for runs that are killed, watched or must not share
+    this process (the Dask cluster, signal handlers); `run_cli("grade", ...)` runs it in-process."""
     result = subprocess.run([sys.executable, "-m", "grader", "grade", *map(str, args)],
                             capture_output=True, text=True, cwd=ROOT, stdin=subprocess.DEVNULL, timeout=HANG_SECONDS)
     if check:

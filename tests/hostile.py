@@ -5,12 +5,13 @@ markers (ATTACK-OK / ATTACK-BLOCKED ...) that the tests read from the notebook a
 They are graded in the session's one batch, beside honest submissions (conftest.graded_batch).
 """
 import io
+import shutil
 import zipfile
 
 import nbformat
 
-from grader.exercises.registry import exercises_for
-from helpers import NB01, ROOT, SOLUTIONS, read, tiny_notebook
+from helpers import NB01, ROOT, SOLUTIONS, tiny_notebook
+from submissions import COLLAPSE, OR_MODEL, PLACE_MODEL, STEP
 
 MARK = "600.4242"   # the argument of every process an attack leaves behind: none may survive the batch
 
@@ -162,8 +163,9 @@ def zip_bomb_keras(megabytes: int = 1600) -> bytes:
     return buffer.getvalue()
 
 
-def build_hostile(folder, outdir, port: int) -> dict:
-    """Write one folder per hostile student; returns {student: (status, score)}."""
+def build_hostile(folder, outdir, port: int, trained) -> dict:
+    """Write one folder per hostile student (``trained``: the OR model honest_ana hands in); returns
+    {student: (status, score)}."""
     expected = {}
 
     def save(student, notebook, status="graded", score=0):
@@ -172,7 +174,9 @@ def build_hostile(folder, outdir, port: int) -> dict:
         expected[student] = (status, score)
 
     classmate = folder / "honest_ana" / f"{NB01}.ipynb"
-    save("honest_ana", read(SOLUTIONS), score=sum(exercise.points for exercise in exercises_for(NB01)))
+    # the honest classmate: three exercises right (1.1, 1.8 and the OR model of 1.10), graded beside the attacks
+    save("honest_ana", tiny_notebook(STEP, COLLAPSE, PLACE_MODEL), score=3)
+    shutil.copy(trained, folder / "honest_ana" / OR_MODEL)
     save("tamperer", attack(tamper(str(ROOT))))
     save("daemon", attack(DAEMON))
     save("forger", attack(forge(str(outdir))))

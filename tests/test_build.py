@@ -1,7 +1,5 @@
 """grader.authoring.build: student notebooks are generated faithfully and drift is caught."""
 import shutil
-import subprocess
-import sys
 
 import nbformat
 import numpy as np
@@ -9,7 +7,7 @@ import pytest
 
 from grader.authoring import build
 from grader.exercises.registry import exercises_for
-from helpers import NOTEBOOKS, ROOT, SOLUTIONS, solution_regions
+from helpers import NOTEBOOKS, SOLUTIONS, run_cli, solution_regions
 
 SOLUTION_FILES = sorted(SOLUTIONS.glob("*.ipynb"))
 NAMES = [path.name for path in SOLUTION_FILES]
@@ -99,9 +97,7 @@ def test_check_names_the_drifted_cell(tmp_path):
     edited.source = edited.source.replace('"""', '"""Docstring edited by the author.\n', 1)
     nbformat.write(notebook, path)
 
-    result = subprocess.run([sys.executable, "-m", "grader", "build", "--check",
-                             "--solutions", str(solutions), "--notebooks", str(notebooks)],
-                            capture_output=True, text=True, cwd=ROOT)
+    result = run_cli("build", "--check", "--solutions", solutions, "--notebooks", notebooks)
     assert result.returncode == 1
     assert f"(id {edited.id}) differs" in result.stdout
     assert "drifted" in result.stderr
@@ -135,8 +131,7 @@ def test_stub_keeps_signature_docstring_and_indentation():
 
 def test_corrupt_solution_notebook_is_a_clear_error(tmp_path):
     (tmp_path / "broken.ipynb").write_text("{not json", encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "grader", "build", "--solutions", str(tmp_path),
-                             "--notebooks", str(tmp_path / "out")], capture_output=True, text=True, cwd=ROOT)
+    result = run_cli("build", "--solutions", tmp_path, "--notebooks", tmp_path / "out")
     assert result.returncode == 2
     assert "broken.ipynb: not a readable notebook" in result.stderr
 

@@ -532,11 +532,18 @@ def test_the_solutions_recipe_passes_and_the_budget_is_applied():
     def trained(epochs, batch_size):  # the solution's 2.6 cell, with the epochs and batch size as given
         keras.utils.set_random_seed(42)
         model = keras.Sequential([keras.Input((2,)), layers.Dense(1, activation="sigmoid", kernel_initializer="zeros")])
-        model.compile(optimizer=keras.optimizers.SGD(learning_rate=1.0), loss="binary_crossentropy")
-        model.fit(X_train, y_train, epochs=epochs, batch_size=batch_size, verbose=0)
+        X, y, batches = X_train, y_train, -(-len(X_train) // batch_size)
+        if batches == 1:   # full batches do not depend on order: the epochs as one pass over as many copies
+            X, y, batches, epochs = np.tile(X, (epochs, 1)), np.tile(y, epochs), epochs, 1
+        # steps_per_execution runs an epoch's batches in one call: the same updates, without a call per batch
+        model.compile(optimizer=keras.optimizers.SGD(learning_rate=1.0), loss="binary_crossentropy",
+                      steps_per_execution=batches)
+        model.fit(X, y, epochs=epochs, batch_size=batch_size, shuffle=epochs > 1, verbose=0)
         return model
 
-    assert model_verdict("2.6", trained(200, len(X_train))).status == Status.CORRECT
+    solution = trained(200, len(X_train))
+    assert int(solution.optimizer.iterations) == 200
+    assert model_verdict("2.6", solution).status == Status.CORRECT
     result = model_verdict("2.6", trained(101, 16))  # 101 epochs of 44 batches: 4444 updates
     assert result.status == Status.WRONG and "4444 actualizaciones" in result.message.es
     assert f"{nb02.KERAS_UPDATE_BUDGET} como mucho" in result.message.es

@@ -32,9 +32,9 @@ def test_no_process_outlives_its_jail(graded_batch):
 
 def test_results_cannot_be_forged_and_outdir_is_not_visible(graded_batch):
     assert "FORGE-NONE" in graded_batch.executed_output("forger")
-    # the result planted before the batch, with the right hash and no valid MAC, was graded again
+    # the result planted before the batch (no exercise graded), with the right hash and no valid MAC, was graded again
     honest = graded_batch.gradebook[("honest_ana", NB01)]
-    assert honest["score"] == honest["max_score"] != "0"
+    assert int(honest["score"]) == graded_batch.expected["honest_ana"][1] > 0
 
 
 def test_killing_everything_in_reach_only_ends_its_own_run(graded_batch):

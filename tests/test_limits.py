@@ -10,27 +10,21 @@ import pytest
 
 from grader.grading import control
 from grader.grading.batch import grader_fingerprint
-from helpers import NB01, grade, needs_jail, read_gradebook
+from helpers import NB01, grade, needs_jail, read_gradebook, tiny_notebook
 
 pytestmark = [pytest.mark.slow, needs_jail]
 
 STEP = "import numpy as np\ndef step(z):\n    return np.where(np.asarray(z) >= 0, 1.0, 0.0)"
 
 
-def notebook(*sources):
-    book = nbformat.v4.new_notebook(metadata={"grader": {"assignment": NB01}})
-    book.cells = [nbformat.v4.new_code_cell(source) for source in sources]
-    return book
-
-
 SMALL_BATCH = {
-    "loops": notebook(STEP, "while True:\n    pass",  # a cell that never ends, and a function that never returns
+    "loops": tiny_notebook(STEP, "while True:\n    pass",  # a cell that never ends, and a function that never returns
                       "def collapse_linear_layers(W1, b1, W2, b2):\n    while True:\n        pass"),
-    "honest": notebook(STEP, "def collapse_linear_layers(W1, b1, W2, b2):\n    return W1 @ W2, b1 @ W2 + b2"),
-    "busy_but_in_time": notebook(STEP + "\nimport time\ndef perceptron_forward(X, w, b):\n"
+    "honest": tiny_notebook(STEP, "def collapse_linear_layers(W1, b1, W2, b2):\n    return W1 @ W2, b1 @ W2 + b2"),
+    "busy_but_in_time": tiny_notebook(STEP + "\nimport time\ndef perceptron_forward(X, w, b):\n"
                                  "    end = time.process_time() + 0.3\n    while time.process_time() < end:\n"
                                  "        pass\n    return step(X @ w + b)", "sum(range(10**7))"),
-    "sleeps": notebook(STEP, "import time\ntime.sleep(3600)"),
+    "sleeps": tiny_notebook(STEP, "import time\ntime.sleep(3600)"),
 }
 
 
@@ -42,7 +36,8 @@ def write_batch(folder):
 
 def test_limits_cost_only_what_they_touch_and_a_busy_machine_gives_the_same_gradebook(tmp_path):
     write_batch(tmp_path / "entregas")
-    idle = grade(tmp_path / "entregas", "--out", tmp_path / "idle", "--jobs", "1")
+    # two jobs on two cores: the sleeper waits out its wall-clock backstop beside the loops, not after them
+    idle = grade(tmp_path / "entregas", "--out", tmp_path / "idle", "--jobs", "2")
     sized = control.cached_limits(NB01, grader_fingerprint())     # what the control of this batch sized
     assert f"limits: {sized.cell_seconds:g} s of CPU per cell" in idle.stderr
     book = read_gradebook(tmp_path / "idle")

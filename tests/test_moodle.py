@@ -2,13 +2,11 @@
 moodle_grades.csv passes the import's rules (no grading needed: results are built here)."""
 import csv
 import json
-import subprocess
-import sys
 
 import pytest
 
 from grader.reports import moodle
-from helpers import ROOT
+from helpers import run_cli
 from test_reports import result
 
 RESULTS = [result("Ana_Perez", (1, 2)), result("ana_perez", (1, 0), assignment="02_b"), result("ben", (0, 2)),
@@ -87,9 +85,7 @@ def test_hostile_rosters_are_refused_with_the_line(tmp_path, text, problem):
 
 def test_cli_refuses_a_bad_roster_before_grading(tmp_path):
     roster = roster_file(tmp_path, "folder;username\nana;+1\n")
-    result = subprocess.run([sys.executable, "-m", "grader", "grade", str(tmp_path), "--out", str(tmp_path / "out"),
-                             "--roster", str(roster), "--isolation", "none"],
-                            capture_output=True, text=True, cwd=ROOT)
+    result = run_cli("grade", tmp_path, "--out", tmp_path / "out", "--roster", roster, "--isolation", "none")
     assert result.returncode == 2 and "line 2" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
 
@@ -111,9 +107,8 @@ def test_grade_with_a_roster_end_to_end(tmp_path):
         (tmp_path / "entregas" / folder / "01_perceptron_or_xor.ipynb").write_text("not a notebook")
     roster = roster_file(tmp_path, "\ufefffolder;username\r\nana_perez;Ana.Perez\r\ncarla;carla\r\n")
     out = tmp_path / "out"
-    completed = subprocess.run([sys.executable, "-m", "grader", "grade", str(tmp_path / "entregas"), "--out",
-                                str(out), "--roster", str(roster), "--moodle-max", "10", "--lang", "en"],
-                               capture_output=True, text=True, cwd=ROOT)
+    completed = run_cli("grade", tmp_path / "entregas", "--out", out, "--roster", roster, "--moodle-max", "10",
+                        "--lang", "en")
     assert completed.returncode == 0, completed.stderr
     text = (out / "moodle_grades.csv").read_text(encoding="utf-8")
     assert text.splitlines() == ["username,01_perceptron_or_xor", "ana.perez,0.0"]

@@ -2,7 +2,9 @@
 notebooks run without errors and reproduce their checked outputs (the cells marked # NBVAL_CHECK_OUTPUT,
 compared after nbval's own sanitizing), and untouched student notebooks say "not attempted" at every check.
 
-Each notebook is executed once per test run, by the grader; nbval's comparison is applied to that run."""
+Nothing here executes a notebook: each solution and each untouched notebook is executed once in the session's
+batch, and nbval's comparison is applied to that run. (Before the batch, the control grades each reference
+solution once more, as an independent check of the grading environment; see tests/conftest.py.)"""
 import configparser
 import re
 

@@ -13,7 +13,7 @@ from grader.exercises.registry import all_exercises
 from grader.authoring.build import TOKEN
 from grader.authoring.release import STUDENT_README, release
 from grader.boundary import STUDENT_FACING
-from helpers import NOTEBOOKS, ROOT, SOLUTIONS, solution_regions
+from helpers import NOTEBOOKS, ROOT, SOLUTIONS, run_cli, solution_regions
 
 REPO_URL = "https://github.com/una-profesora/redes-2027"
 # The kit never owned this address; it is spelled in two parts so this file does not contain it.
@@ -22,8 +22,7 @@ OLD_ADDRESS = "curso-redes-neuronales" + "/kit-keras"
 
 def test_release_bundle_has_no_solutions_and_no_hidden_cases(tmp_path):
     bundle = tmp_path / "bundle"
-    result = subprocess.run([sys.executable, "-m", "grader", "release", "--out", str(bundle),
-                             "--repo-url", REPO_URL], capture_output=True, text=True, cwd=ROOT)
+    result = run_cli("release", "--out", bundle, "--repo-url", REPO_URL)
     assert result.returncode == 0, result.stderr
     files = [path for path in bundle.rglob("*") if path.is_file()]
     assert not (bundle / "solutions").exists()
@@ -72,8 +71,7 @@ def test_release_bundle_has_no_solutions_and_no_hidden_cases(tmp_path):
                             env={**os.environ, "PYTHONPATH": str(bundle)})
     assert output.stdout.split() == [str(len(all_exercises()))], output.stdout + output.stderr
 
-    again = subprocess.run([sys.executable, "-m", "grader", "release", "--out", str(bundle), "--repo-url", REPO_URL],
-                           capture_output=True, text=True, cwd=ROOT)
+    again = run_cli("release", "--out", bundle, "--repo-url", REPO_URL)
     assert again.returncode == 2 and "not empty" in again.stderr
 
 
@@ -108,7 +106,8 @@ def test_release_fills_every_address_token(tmp_path):
 
 
 def test_release_refuses_addresses_pip_cannot_use(tmp_path, capsys):
-    # The real command once (exit code, no traceback); the other addresses through the same main() in-process.
+    # The suite's one run of the real entry point, `python -m grader`, in a subprocess (exit code, no traceback);
+    # every other test calls grader.cli.main in-process (helpers.run_cli), as the other addresses do here.
     result = subprocess.run([sys.executable, "-m", "grader", "release", "--out", str(tmp_path / "x"),
                              "--repo-url", "github.com/a/b"], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr

@@ -61,7 +61,7 @@ def test_only_definitions_are_extracted():
 ])
 def test_sandbox_verdicts(tmp_path, source, status):
     exercise = get_exercise("1.1")
-    verdicts, *_ = run_function_exercises([source], [exercise], sandbox(tmp_path), Limits(exercise_seconds=5),
+    verdicts, *_ = run_function_exercises([source], [exercise], sandbox(tmp_path), Limits(exercise_seconds=2),
                                          sandbox_environment(tmp_path))
     assert verdicts["1.1"].status == status, verdicts["1.1"].message.es
 

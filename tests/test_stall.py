@@ -11,7 +11,7 @@ from grader.core import Incident
 from grader.grading.kernel import execute_notebook
 from grader.grading.limits import Limits
 from grader.grading.submission import grade_submission
-from helpers import NB01, needs_jail, sandbox_environment
+from helpers import NB01, needs_jail, sandbox_environment, tiny_notebook
 
 pytestmark = [needs_jail, pytest.mark.slow]   # each stall waits STALL_SECONDS of wall time (no CPU)
 
@@ -32,12 +32,6 @@ if {always} or not Path("stalled-once").exists():
 LIMITS = Limits(cell_seconds=30, notebook_seconds=120, exercise_seconds=10)
 
 
-def notebook(*sources):
-    book = nbformat.v4.new_notebook(metadata={"grader": {"assignment": NB01}})
-    book.cells = [nbformat.v4.new_code_cell(source) for source in sources]
-    return book
-
-
 def run(tmp_path, book):
     workdir = tmp_path / "work"
     workdir.mkdir()
@@ -45,7 +39,7 @@ def run(tmp_path, book):
 
 
 def test_a_stall_is_retried_in_a_fresh_kernel_and_costs_the_student_nothing(tmp_path):
-    book = notebook("x = 1", DROP_REPLY.format(always=False), "print('after', x + 1)")
+    book = tiny_notebook("x = 1", DROP_REPLY.format(always=False), "print('after', x + 1)")
     kernel = run(tmp_path, book)
     assert kernel.notes == []   # no timeout, no dead kernel
     assert "after 2" in "".join(o.get("text", "") for o in kernel.executed.cells[2].outputs)
@@ -55,7 +49,7 @@ def test_a_stall_is_retried_in_a_fresh_kernel_and_costs_the_student_nothing(tmp_
 
 def test_a_second_stall_is_a_grader_error_and_no_grade(tmp_path):
     path = tmp_path / f"{NB01}.ipynb"
-    nbformat.write(notebook("import numpy as np\ndef step(z):\n    return np.where(np.asarray(z) >= 0, 1.0, 0.0)",
+    nbformat.write(tiny_notebook("import numpy as np\ndef step(z):\n    return np.where(np.asarray(z) >= 0, 1.0, 0.0)",
                             DROP_REPLY.format(always=True)), path)
     result = grade_submission(path, "ana", NB01, LIMITS)
     assert result.status == Incident.GRADER_ERROR.value and result.score == 0   # not a timeout, and no points
