@@ -13,7 +13,7 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from grader.grading import control  # noqa: E402  (after the environment is set)
-from grader.grading.batch import content_hash, grader_fingerprint  # noqa: E402
+from grader.grading.task import content_hash, grader_fingerprint  # noqa: E402
 from grader.grading.store import submission_key  # noqa: E402
 from helpers import (JAIL_PROBLEM, NB01, NOTEBOOKS, ROOT, SOLUTIONS, grade_watching_memory, read_gradebook,  # noqa: E402
                      run_control)

@@ -9,7 +9,7 @@ import pytest
 from grader.core import Status
 from grader.exercises.base import FunctionExercise
 from grader.exercises.registry import exercises_for, get_exercise
-from grader.grading.batch import Work, grade_one
+from grader.grading.task import Work, grade_one
 from grader.grading.limits import Limits
 from grader.grading.submission import judge_models
 from helpers import NB01, needs_jail, sandbox_environment
@@ -24,7 +24,7 @@ def test_functions_that_sleep_are_stopped_by_their_own_clocks_and_cost_a_timeout
     sleepers = "\n".join(f"def {name}(*args):\n    time.sleep(3600)\n" for e in functions for name in e.names)
     book = nbformat.v4.new_notebook(metadata={"grader": {"assignment": NB01}})
     book.cells = [nbformat.v4.new_code_cell("import time\n" + sleepers)]
-    # Graded as a worker grades a task (batch.grade_one): the control would rightly refuse limits this small
+    # Graded as a worker grades a task (task.grade_one): the control would rightly refuse limits this small
     # for the reference solution, and the control is not what this test is about.
     graded, _ = grade_one(Work("sleeper", NB01, nbformat.writes(book).encode()),
                           Limits(cell_seconds=5, notebook_seconds=20, exercise_seconds=1))

@@ -17,7 +17,8 @@ import psutil
 import pytest
 
 from grader.core import Incident, SubmissionResult
-from grader.grading.batch import TASK_PREFIX, pack, remove_stale_task_folders, ungraded
+from grader.grading.dispatch import pack, ungraded
+from grader.grading.task import TASK_PREFIX, remove_stale_task_folders
 from grader.grading.discovery import discover
 from grader.grading.files import MAX_DEPTH, remove_tree, walk
 from grader.grading.store import ResultStore, submission_key

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from grader.grading import control
-from grader.grading.batch import grader_fingerprint
+from grader.grading.task import grader_fingerprint
 from helpers import NB01, grade, needs_jail, read_gradebook, tiny_notebook
 
 pytestmark = [pytest.mark.slow, needs_jail]

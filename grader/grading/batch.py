@@ -21,12 +21,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from grader.core import Incident, SubmissionResult
 from grader.grading import control, jail
 from grader.grading.discovery import Submission, discover
-from grader.grading.dispatch import (SCHEDULER_ENV, Routes, SchedulerUnreachable, Throughput, pack,  # noqa: F401
-                                     ungraded)
+from grader.grading.dispatch import SCHEDULER_ENV, Routes, Throughput, ungraded
 from grader.grading.limits import Limits, describe, sized_by_control
-# what a worker runs lives in grading.task; these names stay importable from here
-from grader.grading.task import (TASK_PREFIX, Work, WorkerUnfit, check_worker, content_hash, grade_one,  # noqa: F401
-                                 grader_fingerprint, remove_stale_task_folders)
+from grader.grading.task import content_hash, grader_fingerprint
 
 
 def run_controls(assignments: list[str], limits: Limits, fixed: frozenset, isolated: bool, fingerprint: str,

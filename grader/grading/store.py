@@ -14,7 +14,7 @@ import secrets
 import unicodedata
 from pathlib import Path
 
-from grader.core import Incident, SubmissionResult
+from grader.core import SubmissionResult
 from grader.grading.files import SAFE_CHARACTERS, UnsafeFile, read_capped, readable, write_atomically
 
 KEY_FILE = ".grader-key"

@@ -143,10 +143,10 @@ def protection(results: Path, work: Path):
 def control_only(assignment: str, results: Path, work: Path) -> None:
     """setup.sh's control: the reference solution graded exactly as run_autograder will grade a student (the same
     isolation, limits and cache key), so its pass is cached in the image. Raises ControlFailed."""
-    from grader.grading import batch   # deferred: the exporter alone does not load the grading machinery
+    from grader.grading import batch, dispatch, task   # deferred: exporting alone loads no grading machinery
     with protection(results, work) as isolated, contextlib.ExitStack() as stack:
-        batch.run_controls([assignment], Limits(), frozenset(), isolated, batch.grader_fingerprint(), None, None,
-                           batch.Routes(stack, 1, None), Console(stderr=True))
+        batch.run_controls([assignment], Limits(), frozenset(), isolated, task.grader_fingerprint(), None, None,
+                           dispatch.Routes(stack, 1, None), Console(stderr=True))
 
 
 def autograde(assignment: str, submission: Path, results: Path, work: Path, lang: str) -> dict:
