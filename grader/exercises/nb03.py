@@ -14,7 +14,7 @@ from grader.exercises.base import FunctionExercise, ModelExercise
 from grader.i18n import Msg
 
 ASSIGNMENT = "03_mlp_mnist"
-KERAS_TEST_ACCURACY = 0.978   # the notebook states this very number (tests/test_build checks the goal's text)
+KERAS_TEST_ACCURACY = 0.975   # 20 seeds of the reference: 97.67-98.49 %; the notebook states it (test_release)
 KERAS_UPDATE_BUDGET = 20 * 1719  # 20 epochs of the 55 000 training images in batches of 32 (1719 per epoch)
 # Test-set discipline. Moved one pixel, the test digits are new images of the same digits. A model trained
 # only on the training set makes about twice as many mistakes on them as on the original test images (1.85

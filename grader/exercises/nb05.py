@@ -26,7 +26,7 @@ LENET_FILTERS = (6, 16)
 LENET_HIDDEN_UNITS = (120, 84)
 LENET_SHAPES = [(28, 28, 6), (14, 14, 6), (10, 10, 16), (5, 5, 16), (400,), (120,), (84,), (10,)]
 LENET_PARAMS = 61706
-LENET_MIN_ACCURACY = 0.99
+LENET_MIN_ACCURACY = 0.988   # 20 seeds of the reference: 98.98-99.28 % (benchmarks/README.md)
 VGG_MIN_ACCURACY = 0.90
 VGG_MIN_BLOCKS = 2
 
@@ -660,7 +660,7 @@ EXERCISES = [
             "Your predict_shapes_and_params from exercise 5.2 already computes the output shapes: use it. Pooling "
             "and flattening do not multiply.")),
         cases=_cost_cases, judge_case=_judge_cost, uses={"predict_shapes_and_params": "5.2"}),
-    ShiftCheckedModel("5.4", ASSIGNMENT, Msg("LeNet-5 en MNIST (≥ 99 %)", "LeNet-5 on MNIST (≥ 99 %)"), ("lenet",), (
+    ShiftCheckedModel("5.4", ASSIGNMENT, Msg("LeNet-5 en MNIST (≥ 98.8 %)", "LeNet-5 on MNIST (≥ 98.8 %)"), ("lenet",), (
         Msg("Con solo unas pocas épocas, lo que más pesa es la tasa de aprendizaje: pasos grandes al principio "
             "para avanzar, pasos pequeños al final para afinar.",
             "With only a few epochs, the learning rate matters most: large steps at the start to make progress, "
