@@ -61,7 +61,8 @@ def parser() -> argparse.ArgumentParser:
     grade_cmd.add_argument("--out", type=Path, required=True, metavar="OUTDIR",
                            help="where gradebook.csv, feedback/ and results/ go (re-use it to resume)")
     grade_cmd.add_argument("--jobs", type=int, default=1,
-                           help="submissions graded at once: worker processes of a local Dask cluster (default 1)")
+                           help="submissions graded at once (default 1: in this process, no cluster; "
+                                "N > 1: a local Dask cluster of N worker processes)")
     grade_cmd.add_argument("--scheduler", default=None, metavar="tcp://HOST:8786",
                            help=f"grade on the running Dask cluster of this scheduler instead (default: "
                                 f"${SCHEDULER_ENV} if set); --jobs is then ignored")
