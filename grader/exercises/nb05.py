@@ -184,9 +184,9 @@ def _accuracy_problem(model, dataset, minimum, advice: Msg):
     images, labels = grader_test_set(dataset)
     accuracy = classification_accuracy(model, images[..., None], labels)
     if accuracy < minimum:
-        return Msg("exactitud en el conjunto de prueba {accuracy:.2%}, por debajo del {minimum:.0%} pedido. {advice}",
-                   "test-set accuracy {accuracy:.2%}, below the required {minimum:.0%}. {advice}").format(
-            accuracy=accuracy, minimum=minimum, advice=advice)
+        return Msg("exactitud en el conjunto de prueba {accuracy:.2%}, por debajo del {minimum} pedido. {advice}",
+                   "test-set accuracy {accuracy:.2%}, below the required {minimum}. {advice}").format(
+            accuracy=accuracy, minimum=f"{round(minimum * 100, 2):g}%", advice=advice)   # 98.8%, not 99%
     return None
 
 
