@@ -5,7 +5,7 @@ Results travel between processes and to OUTDIR as JSON (to_json / from_json),
 whose field names are the ones documented in the README.
 """
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any
 
 from grader.compare import short_repr
@@ -57,10 +57,9 @@ class Incident(str, Enum):
 
 GRADED = "graded"  # a row's status when no incident happened
 # How a whole submission went: GRADED, or its most serious incident, one member per Incident (same names).
-RowStatus = Enum("RowStatus", {"GRADED": GRADED, **{incident.name: incident.value for incident in Incident}},
-                 type=str, module=__name__, qualname="RowStatus")
-# It stays the plain name wherever the str was used: in f-strings, CSV cells, JSON, sets and dict keys.
-RowStatus.__str__, RowStatus.__format__, RowStatus.__hash__ = str.__str__, str.__format__, str.__hash__
+# A StrEnum is its plain name wherever the str was used: in f-strings, CSV cells, JSON, sets and dict keys.
+RowStatus = StrEnum("RowStatus", {"GRADED": GRADED, **{incident.name: incident.value for incident in Incident}},
+                    module=__name__, qualname="RowStatus")
 ROW_LABELS = {
     GRADED: Msg("calificado", "graded"),
     Incident.UNSAFE_FILE: Msg("no se calificó: es un enlace o un archivo especial", "not graded: a link or a special file"),

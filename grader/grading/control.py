@@ -168,10 +168,12 @@ def _stat(path: Path) -> list:
 
 @cache  # a worker checks it before every task: once per process
 def grader_fingerprint() -> str:
-    """A hash of the grader's source: hidden cases and references included."""
+    """A hash of the grader's source and package data: hidden cases, references, the fruit table and the public
+    answers included (the references' cached answers, grading.answers, depend on all of them)."""
     digest = hashlib.sha256()
-    for source in sorted(PACKAGE_DIR.rglob("*.py")):
-        digest.update(source.read_bytes())
+    for source in sorted(PACKAGE_DIR.rglob("*")):
+        if source.is_file() and "__pycache__" not in source.parts:
+            digest.update(str(source.relative_to(PACKAGE_DIR)).encode() + b"\0" + source.read_bytes())
     return digest.hexdigest()
 
 
