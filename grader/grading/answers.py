@@ -2,9 +2,10 @@
 
 Some references are Keras itself (notebook 01's activations and their gradients), so computing their answers
 imports TensorFlow: about 4 s of CPU and 500 MB in every grading process, for answers that depend only on the
-grader's source and the installed libraries (the hidden cases are seeded). They are computed once, by the
-first grading process (the control's, as a rule), and stored as JSON and arrays, never pickled, beside the
-control's cache (grading.control.cache_folder), under a key of the grader's source and the Python environment.
+grader's source and data and the installed libraries (the hidden cases are seeded). They are computed once, by
+the first grading process (the control's, as a rule), and stored as JSON and arrays, never pickled, beside the
+control's cache (grading.control.cache_folder), under a key of the grader's files (grader_fingerprint) and the
+Python environment.
 No jail sees that folder. A cache that cannot be read or written costs the computation, nothing else.
 """
 import dataclasses
