@@ -71,7 +71,8 @@ def parser() -> argparse.ArgumentParser:
                            help="notebooks graded per student and assignment: the N newest; the row names the "
                                 "others (default 1)")
     grade_cmd.add_argument("--keep-executed", action="store_true",
-                           help="also keep each notebook as the grader ran it, in OUTDIR/executed/")
+                           help="also keep each notebook as the grader ran it, in OUTDIR/executed/ (the control's "
+                                "reference solutions in OUTDIR/executed/control/)")
     grade_cmd.add_argument("--format", default="",
                            help=f"extra exports, comma-separated: {','.join(reports.OPTIONAL)}")
     grade_cmd.add_argument("--roster", type=Path, metavar="CSV",

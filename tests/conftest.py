@@ -15,7 +15,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from grader.grading import control  # noqa: E402  (after the environment is set)
 from grader.grading.task import content_hash, grader_fingerprint  # noqa: E402
 from grader.grading.store import submission_key  # noqa: E402
-from helpers import (JAIL_PROBLEM, NB01, NOTEBOOKS, ROOT, SOLUTIONS, grade_watching_memory, read_gradebook,  # noqa: E402
+from helpers import (JAIL_PROBLEM, NB01, NOTEBOOKS, ROOT, grade_watching_memory, read_gradebook,  # noqa: E402
                      run_control)
 from hostile import build_hostile  # noqa: E402
 from submissions import build_submissions, save_trained_or_model  # noqa: E402
@@ -61,6 +61,10 @@ class Batch:
         notebook = nbformat.read(self.outdir / "executed" / f"{submission_key(student, assignment)}.ipynb", as_version=4)
         return "".join(output.get("text", "") for cell in notebook.cells for output in cell.get("outputs", []))
 
+    def reference(self, assignment: str):
+        """The reference solution as the control ran it (OUTDIR/executed/control/, kept by --keep-executed)."""
+        return nbformat.read(self.outdir / "executed" / "control" / f"{assignment}.ipynb", as_version=4)
+
     def result(self, student: str, assignment: str = NB01) -> dict:
         return json.loads((self.outdir / "results" / f"{submission_key(student, assignment)}.json").read_text())
 
@@ -75,11 +79,13 @@ def package_hash() -> str:
 
 @pytest.fixture(scope="session")
 def graded_batch(tmp_path_factory) -> Batch:
-    """The session's one grading run, with the default limits, as an instructor runs it: the solutions,
-    the untouched student notebooks, broken submissions and hostile ones, in one batch. Each solution and
-    each untouched notebook is executed here once (OUTDIR/executed/ keeps what the kernel printed); the broken
-    and hostile submissions are tiny notebooks (tests/submissions.py, tests/hostile.py). Before grading anyone,
-    the control grades each reference solution once more: an independent check, which the batch does not share."""
+    """The session's one grading run, with the default limits, as an instructor runs it: the untouched student
+    notebooks, broken submissions and hostile ones, in one batch. Before grading anyone, the control grades each
+    reference solution down the students' route and stops the batch unless it gets full marks: that is the
+    session's one run of each solution (the session's control cache keeps it, so a test that ran a control
+    earlier paid for it), and --keep-executed copies what it printed to OUTDIR/executed/control/. Each untouched
+    notebook is executed here once (OUTDIR/executed/); the broken and hostile submissions are tiny notebooks
+    (tests/submissions.py, tests/hostile.py)."""
     if JAIL_PROBLEM:
         pytest.skip(f"grading needs the jail: {JAIL_PROBLEM}")
     root = tmp_path_factory.mktemp("batch")
@@ -102,7 +108,7 @@ def graded_batch(tmp_path_factory) -> Batch:
         "student": "honest_ana", "assignment": NB01, "path": str(honest), "status": "graded", "notes": [],
         "exercises": [], "hash": content_hash(honest, grader_fingerprint(), limits), "key": key, "mac": "0" * 64}))
     before = package_hash()
-    result, peak = grade_watching_memory(SOLUTIONS, NOTEBOOKS, root / "entregas", "--out", outdir, "--jobs", "2",
+    result, peak = grade_watching_memory(NOTEBOOKS, root / "entregas", "--out", outdir, "--jobs", "2",
                                          "--format", "gradescope,moodle", "--keep-executed")
     server.close()
     return Batch(outdir, result.stderr, expected, read_gradebook(outdir), peak, before, package_hash(), connections)

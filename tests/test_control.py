@@ -139,17 +139,18 @@ class FakeRoutes:
     runs: list = []
 
     def __init__(self, *args):
-        self.limits_for = {}
+        self.limits_for, self.keep_executed = {}, False
 
     def dispatcher(self, console, limits_for, isolated, keep_executed, fingerprint):
-        self.limits_for = limits_for
+        self.limits_for, self.keep_executed = limits_for, keep_executed
         return self
 
     def run(self, todo, what=""):
         FakeRoutes.runs.append([(submission.assignment, self.limits_for[submission.assignment])
                                 for submission in todo])
         for submission in todo:
-            yield submission, FakeRoutes.rows[submission.assignment], None
+            ran = f"as {submission.student} ran it" if self.keep_executed else None
+            yield submission, FakeRoutes.rows[submission.assignment], ran
 
 
 @pytest.fixture
@@ -182,6 +183,20 @@ def test_a_cached_pass_is_reused_a_changed_key_is_not_and_a_failure_is_never_cac
     with pytest.raises(control.ControlFailed):                # not cached: the control runs again
         controls(limits=Limits(memory_mb=1024))
     assert len(fake_workers.runs) == 4
+
+
+def test_the_reference_as_it_ran_is_cached_with_its_pass_and_kept_in_outdir_cached_or_not(fake_workers, tmp_path):
+    entregas = tmp_path / "entregas"
+    (entregas / "control").mkdir(parents=True)        # a student whose name is the control's folder
+    nbformat.write(tiny(NB01, STEP), entregas / "control" / f"{NB01}.ipynb")
+    for outdir in ("first", "cached"):
+        Outdir(tmp_path / outdir, "en").grade([entregas], isolated=False, keep_executed=True)
+        executed = tmp_path / outdir / "executed"
+        assert (executed / "control" / f"{NB01}.ipynb").read_text() == f"as {control.STUDENT} ran it"
+        assert (executed / f"control__{NB01}.ipynb").read_text() == "as control ran it"   # the student's own
+    assert len(fake_workers.runs) == 3   # the reference once, the student twice: the second copy came from the cache
+    Outdir(tmp_path / "plain", "en").grade([entregas], isolated=False, force=True)
+    assert not (tmp_path / "plain" / "executed").exists()            # only with --keep-executed
 
 
 def test_a_failed_control_writes_no_row_not_even_for_files_that_need_no_grading(fake_workers, tmp_path,

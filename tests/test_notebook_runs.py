@@ -1,10 +1,10 @@
-"""What the kernel printed when the session's batch ran each notebook (OUTDIR/executed/): the solution
-notebooks run without errors and reproduce their checked outputs (the cells marked # NBVAL_CHECK_OUTPUT,
-compared after nbval's own sanitizing), and untouched student notebooks say "not attempted" at every check.
+"""What the kernel printed when the session's batch ran each notebook: the solution notebooks run without errors
+and reproduce their checked outputs (the cells marked # NBVAL_CHECK_OUTPUT, compared after nbval's own
+sanitizing), and untouched student notebooks say "not attempted" at every check.
 
-Nothing here executes a notebook: each solution and each untouched notebook is executed once in the session's
-batch, and nbval's comparison is applied to that run. (Before the batch, the control grades each reference
-solution once more, as an independent check of the grading environment; see tests/conftest.py.)"""
+Nothing here executes a notebook: each solution is executed once in the session, by the control (the batch
+keeps its run in OUTDIR/executed/control/), each untouched notebook once in the batch (OUTDIR/executed/), and
+nbval's comparison is applied to those runs (see tests/conftest.py)."""
 import configparser
 import re
 
@@ -47,7 +47,7 @@ def executed(batch, student, assignment):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_solution_runs_without_errors_and_reproduces_its_checked_outputs(graded_batch, assignment):
     stored = nbformat.read(SOLUTIONS / f"{assignment}.ipynb", as_version=4)
-    run = executed(graded_batch, "solutions", assignment)
+    run = graded_batch.reference(assignment)
     assert [cell.source for cell in run.cells] == [cell.source for cell in stored.cells]
     for index, (ran, expected) in enumerate(zip(run.cells, stored.cells)):
         if ran.cell_type != "code":

@@ -27,11 +27,13 @@ from grader.grading.task import content_hash, grader_fingerprint
 
 
 def run_controls(assignments: list[str], limits: Limits, fixed: frozenset, isolated: bool, fingerprint: str,
-                 scheduler: str | None, solutions: Path | None, routes: Routes, console) -> dict[str, Limits]:
+                 scheduler: str | None, solutions: Path | None, routes: Routes, console,
+                 on_reference: Callable[[str, str], None] | None = None) -> dict[str, Limits]:
     """Grade the reference solution of each assignment (grading.control) down the students' route, unless a
     pass with the same environment key is cached. Raises ControlFailed as soon as a reference fails (the
-    tasks still running are dropped with the client); otherwise returns each assignment's limits, sized by
-    what its reference used."""
+    tasks still running are dropped with the client); otherwise hands each reference as it ran (now, or when
+    its pass was cached) to ``on_reference(assignment, notebook)``, and returns each assignment's limits, sized
+    by what its reference used."""
     folder = control.solutions_folder(solutions)
     keys, controls, todo = {}, {}, []
     for assignment in assignments:
@@ -42,13 +44,13 @@ def run_controls(assignments: list[str], limits: Limits, fixed: frozenset, isola
     wall = 0.0
     if todo:
         started = time.monotonic()
-        route = routes.dispatcher(console, dict.fromkeys(assignments, limits), isolated, False, fingerprint)
-        for submission, result, _ in route.run(todo, what="reference solution(s) (the control)"):
+        route = routes.dispatcher(console, dict.fromkeys(assignments, limits), isolated, True, fingerprint)
+        for submission, result, executed in route.run(todo, what="reference solution(s) (the control)"):
             if (why := control.failure(result)) is not None:   # stop at once: nobody will be graded
                 raise control.ControlFailed(why)
             controls[submission.assignment] = control.Control(submission.assignment, result.score,
                                                               result.max_score, result.usage)
-            control.remember(keys[submission.assignment], controls[submission.assignment])
+            control.remember(keys[submission.assignment], controls[submission.assignment], executed)
         wall = time.monotonic() - started
     sized = {}
     for assignment in assignments:
@@ -63,18 +65,23 @@ def run_controls(assignments: list[str], limits: Limits, fixed: frozenset, isola
         console.print(f"control: {len(assignments)} reference(s), {len(assignments) - len(paid)} cached; this run "
                       f"paid {sum(c.cpu_seconds for c in paid):.1f} s of CPU"
                       + (f" in {wall:.1f} s of wall time" if paid else ""), highlight=False, soft_wrap=True)
+    for assignment in assignments if on_reference else ():
+        if (notebook := control.executed_reference(keys[assignment])) is not None:
+            on_reference(assignment, notebook)
     return sized
 
 
 def grade_batch(paths: list[Path], graded: Callable[[str, str], bool] = lambda key, digest: False, jobs: int = 1,
                 limits: Limits | None = None, keep_executed: bool = False, isolated: bool = True,
                 scheduler: str | None = None, max_notebooks: int = 1, one_student: bool = False,
-                fixed: frozenset = frozenset(),
-                solutions: Path | None = None) -> Iterator[tuple[SubmissionResult, str | None]]:
+                fixed: frozenset = frozenset(), solutions: Path | None = None,
+                on_reference: Callable[[str, str], None] | None = None,
+                ) -> Iterator[tuple[SubmissionResult, str | None]]:
     """Yield (result, the executed notebook with ``keep_executed``, else None) for each submission under
     ``paths`` that ``graded(key, hash)`` does not call graded already. The control runs first, under
     ``limits``; the time limits named in ``fixed`` are kept, the others are sized per assignment by the
-    control. Raises ControlFailed, having yielded nothing, if a reference fails."""
+    control, and ``on_reference`` gets each reference as it ran (run_controls). Raises ControlFailed, having
+    yielded nothing, if a reference fails."""
     limits = limits or Limits()
     if isolated:
         jail.remove_stale_cgroups()
@@ -86,7 +93,7 @@ def grade_batch(paths: list[Path], graded: Callable[[str, str], bool] = lambda k
         routes = Routes(stack, jobs, scheduler)
         assignments = sorted({s.assignment for s in submissions if not s.incident})
         limits_for = run_controls(assignments, limits, fixed, isolated, fingerprint, scheduler, solutions, routes,
-                                  console)
+                                  console, on_reference)
         digests = {}
         for submission in submissions:
             digest = content_hash(submission.path, fingerprint, limits_for.get(submission.assignment, limits))

@@ -8,13 +8,15 @@ do, and the command exits 2. A Python the jail cannot see, a worker without the 
 limits too small for the reference would otherwise give the whole class zero.
 
 The control also measures the reference's CPU time, which sizes the assignment's default limits
-(grading.limits.sized_by_control). Its result never becomes a row of OUTDIR.
+(grading.limits.sized_by_control). Its result never becomes a row of OUTDIR; with ``grade --keep-executed``,
+the reference as the grader ran it is kept in OUTDIR/executed/control/, to compare with a student's.
 
 A pass is cached outside OUTDIR, in GRADER_CONTROL_CACHE or $XDG_CACHE_HOME/curso-grader/control (by default
 ~/.cache/curso-grader/control), under a key made of everything that could change the outcome: the grader's
 source, the solution's bytes, the limits, the isolation, the Python (executable, prefix, version, the mtime of
 its site-packages folders, which installing or removing a library changes), the datasets' folders with each
-file's size and mtime, and the scheduler's address (or "local"). A failure is never cached.
+file's size and mtime, and the scheduler's address (or "local"). A failure is never cached. Beside each pass
+is the reference as it ran then (KEY.ipynb), so a cached control still has it to show.
 """
 import hashlib
 import json
@@ -30,7 +32,7 @@ from grader.core import GRADED, Incident, SubmissionResult
 from grader.data import DATASET_FILES, DATASETS_ENV, dataset_folders
 from grader.exercises.registry import datasets_for
 from grader.grading.files import UnsafeFile, read_capped, write_atomically
-from grader.grading.limits import MAX_NOTEBOOK_BYTES, Limits, sized_by_control
+from grader.grading.limits import MAX_EXECUTED_BYTES, MAX_NOTEBOOK_BYTES, Limits, sized_by_control
 from grader.i18n import Msg
 
 CACHE_ENV = "GRADER_CONTROL_CACHE"
@@ -208,16 +210,27 @@ def cached(key: str, assignment: str) -> Control | None:
     return control if passed else None
 
 
-def remember(key: str, control: Control) -> None:
-    """Cache a pass (never a failure). A cache that cannot be written costs a control next time, nothing else."""
+def remember(key: str, control: Control, executed: str | None = None) -> None:
+    """Cache a pass (never a failure), and the reference as it ran (``executed``). A cache that cannot be
+    written costs a control next time, nothing else."""
     try:
         folder = cache_folder()
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if executed is not None:   # first, so a pass in the cache always has its notebook beside it
+            write_atomically(folder / f"{key}.ipynb", executed)
         write_atomically(folder / f"{key}.json", json.dumps(
             {"assignment": control.assignment, "score": control.score, "max_score": control.max_score,
              "usage": control.usage, "measured": time.strftime("%Y-%m-%d %H:%M:%S")}, indent=1))
     except OSError:
         pass
+
+
+def executed_reference(key: str) -> str | None:
+    """The reference as its cached pass ran it, or None (not cached, or unreadable)."""
+    try:
+        return read_capped(cache_folder() / f"{key}.ipynb", MAX_EXECUTED_BYTES).decode("utf-8")
+    except (OSError, UnicodeDecodeError, UnsafeFile):
+        return None
 
 
 def solution_bytes(path: Path) -> bytes:

@@ -46,6 +46,11 @@ class Outdir:
             self.gradebook_written = time.monotonic()
         reports.after_each(result, self.results() if due else None, self.path, self.lang)
 
+    def save_reference(self, assignment: str, executed: str) -> None:
+        """The control's reference as the grader ran it: beside the students' executed notebooks, in a folder
+        no submission's key can name."""
+        write_atomically(self.path / "executed" / "control" / f"{assignment}.ipynb", executed)
+
     def results(self) -> list[SubmissionResult]:
         """Every stored result, in the order of their files' names."""
         return [self.stored[key] for key in sorted(self.stored, key=lambda key: self.store.path(key).name)]
@@ -53,8 +58,9 @@ class Outdir:
     def grade(self, paths: list[Path], force: bool = False, **batch) -> list[SubmissionResult]:
         """Grade what is not graded yet (everything, with ``force``); ``batch``: grading.batch.grade_batch's
         options. Returns every stored result. Raises ControlFailed, having stored nothing, if a reference fails."""
+        keep = self.save_reference if batch.get("keep_executed") else None
         for result, executed in grade_batch(paths, (lambda key, digest: False) if force else self.is_graded,
-                                            **batch):
+                                            on_reference=keep, **batch):
             self.save(result, executed)
         return self.results()
 
