@@ -19,17 +19,19 @@ pytestmark = needs_jail
 
 @pytest.mark.slow
 def test_functions_that_sleep_are_stopped_by_their_own_clocks_and_cost_a_timeout(tmp_path):
-    # Every function of notebook 01 sleeps: no CPU, so only the per-exercise wall clocks stop them.
+    # Every function of notebook 01 sleeps: no CPU, so only the per-exercise wall clocks stop them. So does a
+    # cell: the wall-clock backstop (wall_factor × the cell's CPU limit) stops it, and the notebook goes on.
     functions = [e for e in exercises_for(NB01) if isinstance(e, FunctionExercise)]
     sleepers = "\n".join(f"def {name}(*args):\n    time.sleep(3600)\n" for e in functions for name in e.names)
     book = nbformat.v4.new_notebook(metadata={"grader": {"assignment": NB01}})
-    book.cells = [nbformat.v4.new_code_cell("import time\n" + sleepers)]
+    book.cells = [nbformat.v4.new_code_cell("import time\n" + sleepers), nbformat.v4.new_code_cell("time.sleep(3600)")]
     # Graded as a worker grades a task (task.grade_one): the control would rightly refuse limits this small
     # for the reference solution, and the control is not what this test is about.
     graded, _ = grade_one(Work("sleeper", NB01, nbformat.writes(book).encode()),
                           Limits(cell_seconds=5, notebook_seconds=20, exercise_seconds=1))
     result = graded.to_json()
     assert result["status"] == "timeout"
+    assert any("la celda 1 superó el límite de 5 s de CPU" in note["es"] for note in result["notes"]), result["notes"]
     statuses = {e["id"]: e["status"] for e in result["exercises"]}
     assert all(statuses[e.id] == Status.TIMEOUT.value for e in functions), statuses
     # each exercise's clock stopped it: asleep, it used next to no CPU
@@ -37,6 +39,7 @@ def test_functions_that_sleep_are_stopped_by_their_own_clocks_and_cost_a_timeout
     assert all(seconds < 1 for seconds in result["usage"]["exercise_cpu_seconds"].values())
 
 
+@pytest.mark.slow   # a model judged in its jail until its CPU limit
 def test_a_model_cheap_to_build_but_slow_to_run_costs_its_exercise_within_its_cpu_limit(tmp_path):
     import keras
     from keras import layers

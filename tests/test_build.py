@@ -87,7 +87,8 @@ def test_stubs_raise_the_spanish_error(name):
 
 def test_check_names_the_drifted_cell(tmp_path):
     solutions, notebooks = tmp_path / "solutions", tmp_path / "notebooks"
-    shutil.copytree(SOLUTIONS, solutions)
+    solutions.mkdir()   # one notebook is enough to drift
+    shutil.copy(SOLUTIONS / NAMES[0], solutions / NAMES[0])
     assert build.build(solutions, notebooks) == []
     assert build.build(solutions, notebooks, check=True) == []
 

@@ -351,6 +351,7 @@ def test_models_that_were_never_trained_fail(keras_gate_data):
     assert result.status == Status.WRONG and "ningún paso de entrenamiento" in result.message.es
 
 
+@pytest.mark.slow   # trains the recipe
 def test_the_solutions_recipe_for_xor_passes(keras_gate_data):
     # The solution's 1.11 cell, run here on the tiny table (100 updates), instead of executing the notebook.
     keras, X = keras_gate_data
@@ -387,6 +388,7 @@ def test_a_file_left_from_an_earlier_run_is_named(keras_gate_data):
     assert stale.correct and "no es el guardado en or_model.keras" in stale.message.es
 
 
+@pytest.mark.slow   # trains two models
 def test_the_update_budget_is_read_from_the_saved_file(keras_gate_data):
     keras, X = keras_gate_data
     y_or = np.array([0.0, 1, 1, 1])

@@ -524,6 +524,7 @@ def test_model_check():
     assert result.status == Status.WRONG and "ningún paso de entrenamiento" in result.message.es
 
 
+@pytest.mark.slow   # trains the recipe
 def test_the_solutions_recipe_passes_and_the_budget_is_applied():
     import keras
     from keras import layers

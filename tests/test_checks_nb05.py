@@ -513,6 +513,7 @@ def test_unsaved_model_is_named_in_the_check():
     assert result.status == Status.WRONG and "lenet5_mnist.keras" in result.message.es
 
 
+@pytest.mark.slow   # trains a LeNet-5
 def test_briefly_trained_lenet_is_still_below_the_bar():
     # A tiny amount of training gives a clearly better-than-chance model that must still fail.
     import keras

@@ -235,6 +235,7 @@ def render(page, screenshot) -> str:
     return "\n".join(line for line in completed.stderr.splitlines() if ":CONSOLE" in line)
 
 
+@pytest.mark.slow   # starts a browser
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install chromium)")
 def test_the_report_renders_in_chromium_without_console_errors(tmp_path):
     results = make_class(12)

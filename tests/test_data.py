@@ -94,6 +94,7 @@ def test_not_found_without_the_variable_says_so_in_english(empty_places, monkeyp
     assert "connect to the internet" in str(error.value) and len(str(error.value).splitlines()) == 3
 
 
+@pytest.mark.slow   # a kernel that imports TensorFlow
 def test_offline_student_sees_one_short_message_in_the_notebook(tmp_path):
     """A student offline, without COURSE_DATASETS_DIR, loads MNIST in a notebook: the Keras download really
     runs and fails (a proxy on a closed local port stands in for the missing network, so nothing leaves the

@@ -19,11 +19,12 @@ from grader.grading.dispatch import pack
 from grader.grading.task import WorkerUnfit, check_worker, grader_fingerprint
 from grader.grading.discovery import Submission
 from grader.grading.store import ResultStore
-from helpers import NB01, ROOT, SOLUTIONS, grade, needs_jail, read, read_gradebook, with_cell_after
+from helpers import NB01, ROOT, SOLUTIONS, grade, needs_jail, read, read_gradebook
 
 DASK = str(Path(sys.executable).with_name("dask"))
 NB03 = "03_mlp_mnist"
 STEP = "import numpy as np\ndef step(z):\n    return np.where(np.asarray(z) >= 0, 1.0, 0.0)"
+COLLAPSE = "def collapse_linear_layers(W1, b1, W2, b2):\n    return W1 @ W2, b1 @ W2 + b2"
 # Outside the jail (--isolation none), student code can reach its worker: it kills the process that runs the
 # grading process it sees among its ancestors, as a crash of the worker would.
 KILLS_ITS_WORKER = """import os, psutil
@@ -47,9 +48,10 @@ def write(folder: Path, books: dict) -> Path:
 
 
 def mixed_batch(folder: Path) -> Path:
-    """A solution, an untouched notebook, a broken one that still runs, and one that is not a notebook."""
-    write(folder, {("ana", NB01): read(SOLUTIONS), ("ben", NB01): read(ROOT / "notebooks"),
-                   ("eva", NB01): with_cell_after(read(SOLUTIONS), "setup", "def broken(:\n    pass")})
+    """Tiny notebooks (the routes are the point, not the notebook): two exercises done, nothing done, a cell
+    that does not parse before one that scores, and a file that is not a notebook."""
+    write(folder, {("ana", NB01): tiny(NB01, STEP, COLLAPSE), ("ben", NB01): tiny(NB01, "import numpy as np"),
+                   ("eva", NB01): tiny(NB01, "def broken(:\n    pass", COLLAPSE)})
     (folder / "zoe").mkdir()
     (folder / "zoe" / f"{NB01}.ipynb").write_bytes(b"{truncated")
     return folder
@@ -187,6 +189,7 @@ def test_a_worker_without_the_datasets_or_with_another_grader_says_so(tmp_path, 
     check_worker(NB01, grader_fingerprint(), isolated=False)
 
 
+@pytest.mark.slow   # waits out a connect timeout
 def test_an_unreachable_scheduler_is_one_clear_line(tmp_path):
     import socket
     with socket.socket() as probe:   # a port nobody listens on
@@ -213,7 +216,10 @@ def test_a_dask_cluster_gives_the_local_gradebook(cluster, local_gradebook, tmp_
     assert "2 Dask worker(s)" in result.stderr and cluster.address in result.stderr
     assert (tmp_path / "out" / "gradebook.csv").read_text() == (local / "gradebook.csv").read_text()
     assert results_without_usage(tmp_path / "out") == results_without_usage(local)
-    assert read_gradebook(local)[("ana", NB01)]["score"] == "12"   # the baseline is itself right
+    baseline = read_gradebook(local)                                  # the baseline is itself right
+    assert (baseline[("ana", NB01)]["1.1"], baseline[("ana", NB01)]["1.8"]) == ("1", "1")
+    assert baseline[("ben", NB01)]["score"] == "0" and baseline[("eva", NB01)]["1.8"] == "1"
+    assert baseline[("zoe", NB01)]["status"] == "invalid-notebook"
 
 
 @pytest.mark.slow

@@ -16,11 +16,11 @@ import psutil
 import pytest
 
 from grader.authoring import gradescope as authoring
-from grader.authoring.build import exercise_id, strip_solutions
 from grader.exercises.registry import exercises_for
 from grader.grading import jail
 from grader.reports import gradescope
-from helpers import NB01, ROOT, SOLUTIONS
+from helpers import NB01, ROOT, SOLUTIONS, tiny_notebook
+from submissions import COLLAPSE, STEP
 
 VISIBILITIES = {"hidden", "after_due_date", "after_published", "visible"}
 TEST_USER = f"grader-t{os.getpid()}"   # the fallback user these tests create (setup.sh) and remove
@@ -59,15 +59,6 @@ def test_unknown_assignment_and_incomplete_datasets_folder_are_refused(tmp_path)
                                  str(tmp_path / "a.zip")], capture_output=True, text=True, cwd=ROOT)
         assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
         assert not (tmp_path / "a.zip").exists()
-
-
-def broken_solution() -> nbformat.NotebookNode:
-    """The solution with exercise 1.1 left unfinished (its stub raises NotImplementedError)."""
-    notebook = nbformat.read(SOLUTIONS / f"{NB01}.ipynb", as_version=4)
-    for cell in notebook.cells:
-        if cell.cell_type == "code" and exercise_id(cell) == "1.1":
-            cell.source = strip_solutions(cell.source, "1.1", "test")
-    return notebook
 
 
 def test_the_container_check_names_the_size_the_assignment_needs(monkeypatch, capsys):
@@ -159,10 +150,12 @@ def test_autograder_zip_runs_like_gradescope(autograder):
     assert all(identifier in test["name"] for identifier, test in solved.items())
 
     # The file name a student happened to use does not matter: the notebook metadata names the assignment.
-    broken = run(broken_solution(), "mi_entrega (1).ipynb")
-    tests = valid(broken)
-    assert tests["1.1"]["score"] == 0 and tests["1.1"]["output"]
-    assert 0 < broken["score"] < maximum
+    # A partial submission (a tiny notebook: only 1.8 written, and 1.1's `step` returns the wrong values).
+    wrong_step = STEP.replace(">= 0", "> 0")
+    partial = run(tiny_notebook(wrong_step, COLLAPSE), "mi_entrega (1).ipynb")
+    tests = valid(partial)
+    assert tests["1.1"]["score"] == 0 and tests["1.1"]["output"] and tests["1.8"]["score"] == tests["1.8"]["max_score"]
+    assert 0 < partial["score"] < maximum
 
     nothing = run(nbformat.v4.new_notebook(), "otra_cosa.txt.ipynb")
     assert nothing["score"] == 0 and nothing["tests"] == [] and f"{NB01}.ipynb" in nothing["output"]

@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 import psutil
+import pytest
 
 from grader.grading import jail
 from grader.grading.submission import KIT
@@ -101,6 +102,7 @@ def test_no_network_and_no_host_processes(tmp_path):
     assert max(visible) < 10, output   # its own PID namespace: a handful of small PIDs
 
 
+@pytest.mark.slow   # waits out a wall-clock backstop
 def test_cpu_limit_stops_a_busy_loop_and_the_wall_backstop_a_sleeping_one(tmp_path):
     # a generous backstop for the busy loop, so a loaded machine cannot stop it by wall-clock first
     _, busy = run_inside(tmp_path, "while True:\n    pass", jail.JailLimits(cpu_seconds=1, memory_mb=1024, wall_factor=100))
@@ -234,6 +236,7 @@ print("returncode", run.returncode, run.limit)
 """
 
 
+@pytest.mark.slow   # builds a virtual environment
 def test_a_venv_under_tmp_with_the_package_installed_in_it_gives_the_jail_the_student_view_only(tmp_path):
     # finding 5: a venv under /tmp vanished under the jail's private /tmp; finding 2: a copy of the package in
     # site-packages (Gradescope's setup.sh ran `pip install` on the source) was readable inside.

@@ -44,9 +44,9 @@ def write_or_check(folder: Path = EXPECTED_DIR, check: bool = False) -> list[str
     """Write every assignment's answers (or, with check=True, name the ones that differ)."""
     messages = []
     for assignment in assignments():
-        text, arrays = encoded(assignment, folder)
         path = expected_path(assignment, folder)
         if not check:
+            text, arrays = encoded(assignment, folder)   # computed here only: a check computes them once, below
             folder.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
             np.savez(path.with_suffix(".npz"), **arrays)
