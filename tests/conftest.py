@@ -2,7 +2,9 @@
 import hashlib
 import json
 import os
+import shutil
 import socket
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +23,29 @@ from hostile import build_hostile  # noqa: E402
 from submissions import build_submissions, save_trained_or_model  # noqa: E402
 
 
+CONTROL_CACHE = pytest.StashKey[str]()
+
+
+def pytest_configure(config):
+    """One control cache for the whole run, made before pytest-xdist starts its workers (`-n 2`), which inherit
+    the variable: each reference solution is graded once per run, whichever worker needs it first."""
+    if not hasattr(config, "workerinput") and not os.environ.get(control.CACHE_ENV):
+        config.stash[CONTROL_CACHE] = os.environ[control.CACHE_ENV] = tempfile.mkdtemp(prefix="grader-control-")
+
+
+def pytest_unconfigure(config):
+    if CONTROL_CACHE in config.stash:
+        shutil.rmtree(config.stash[CONTROL_CACHE], ignore_errors=True)
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if "graded_batch" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)   # the session's batch is the slow lane's: never in the fast lane
+            # with -n 2 (--dist loadgroup), one worker takes every test of the batch: it is graded once per run
+            item.add_marker(pytest.mark.xdist_group("graded_batch"))
+        elif item.path.name == "test_gradescope.py":
+            item.add_marker(pytest.mark.xdist_group("gradescope"))   # they add and remove system users
         # TensorFlow writes log noise to stderr that varies by machine: never compare it.
         parent = getattr(item, "parent", None)
         if parent is not None and hasattr(parent, "skip_compare") and "stderr" not in parent.skip_compare:
@@ -32,12 +53,10 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def control_cache(tmp_path_factory):
-    """One control cache for the session (unless GRADER_CONTROL_CACHE names one already): each reference
+def control_cache():
+    """The run's control cache (pytest_configure; or the one GRADER_CONTROL_CACHE named already): each reference
     solution is graded once, by the first test that grades its assignment, and every `grade` after it
     (subprocesses inherit the variable) finds the pass cached."""
-    if not os.environ.get(control.CACHE_ENV):
-        os.environ[control.CACHE_ENV] = str(tmp_path_factory.mktemp("control-cache"))
     return Path(os.environ[control.CACHE_ENV])
 
 
