@@ -17,7 +17,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from grader.grading import control  # noqa: E402  (after the environment is set)
 from grader.grading.task import content_hash, grader_fingerprint  # noqa: E402
 from grader.grading.store import submission_key  # noqa: E402
-from helpers import (JAIL_PROBLEM, NB01, NOTEBOOKS, ROOT, grade_watching_memory, read_gradebook,  # noqa: E402
+from helpers import (JAIL_PROBLEM, NB01, NOTEBOOKS, ROOT, SOLUTIONS, grade_watching_memory, read_gradebook,  # noqa: E402
                      run_control)
 from hostile import build_hostile  # noqa: E402
 from submissions import build_submissions, save_trained_or_model  # noqa: E402
@@ -27,8 +27,9 @@ CONTROL_CACHE = pytest.StashKey[str]()
 
 
 def pytest_configure(config):
-    """One control cache for the whole run, made before pytest-xdist starts its workers (`-n 2`), which inherit
-    the variable: each reference solution is graded once per run, whichever worker needs it first."""
+    """One control cache for the whole run (unless GRADER_CONTROL_CACHE names one already), made before
+    pytest-xdist starts its workers (`-n 2`): they and every `grade` subprocess inherit the variable, so each
+    reference solution is graded once per run, by the first test that grades its assignment."""
     if not hasattr(config, "workerinput") and not os.environ.get(control.CACHE_ENV):
         config.stash[CONTROL_CACHE] = os.environ[control.CACHE_ENV] = tempfile.mkdtemp(prefix="grader-control-")
 
@@ -50,14 +51,6 @@ def pytest_collection_modifyitems(items):
         parent = getattr(item, "parent", None)
         if parent is not None and hasattr(parent, "skip_compare") and "stderr" not in parent.skip_compare:
             parent.skip_compare = parent.skip_compare + ("stderr",)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def control_cache():
-    """The run's control cache (pytest_configure; or the one GRADER_CONTROL_CACHE named already): each reference
-    solution is graded once, by the first test that grades its assignment, and every `grade` after it
-    (subprocesses inherit the variable) finds the pass cached."""
-    return Path(os.environ[control.CACHE_ENV])
 
 
 @pytest.fixture
@@ -101,10 +94,11 @@ def graded_batch(tmp_path_factory) -> Batch:
     """The session's one grading run, with the default limits, as an instructor runs it: the untouched student
     notebooks, broken submissions and hostile ones, in one batch. Before grading anyone, the control grades each
     reference solution down the students' route and stops the batch unless it gets full marks: that is the
-    session's one run of each solution (the session's control cache keeps it, so a test that ran a control
-    earlier paid for it), and --keep-executed copies what it printed to OUTDIR/executed/control/. Each untouched
-    notebook is executed here once (OUTDIR/executed/); the broken and hostile submissions are tiny notebooks
-    (tests/submissions.py, tests/hostile.py)."""
+    run's one run of each solution (the run's control cache keeps it, so a test that ran a control earlier
+    paid for it), and --keep-executed copies what it printed to OUTDIR/executed/control/. Solution 01 is also
+    a student ("solution"), graded under the limits its control sized. Each untouched notebook is executed here
+    once (OUTDIR/executed/); the broken and hostile submissions are tiny notebooks (tests/submissions.py,
+    tests/hostile.py)."""
     if JAIL_PROBLEM:
         pytest.skip(f"grading needs the jail: {JAIL_PROBLEM}")
     root = tmp_path_factory.mktemp("batch")
@@ -115,6 +109,9 @@ def graded_batch(tmp_path_factory) -> Batch:
     trained = save_trained_or_model(root)
     expected = build_submissions(root / "entregas", trained)
     expected.update(build_hostile(root / "entregas", outdir, server.getsockname()[1], trained))
+    # One whole reference as a student row: graded under the limits its control sized, not the control's own
+    (root / "entregas" / "solution").mkdir()
+    shutil.copy(SOLUTIONS / f"{NB01}.ipynb", root / "entregas" / "solution" / f"{NB01}.ipynb")
     # A result forged for an honest student before the batch, with the right hash (made with the limits the
     # control sizes, cached by running it first) and no valid MAC: the grader must grade that student rather
     # than trust the file.

@@ -19,12 +19,11 @@ from grader.grading.dispatch import pack
 from grader.grading.task import WorkerUnfit, check_worker, grader_fingerprint
 from grader.grading.discovery import Submission
 from grader.grading.store import ResultStore
-from helpers import NB01, ROOT, SOLUTIONS, grade, needs_jail, read, read_gradebook
+from helpers import NB01, ROOT, SOLUTIONS, grade, needs_jail, read, read_gradebook, tiny_notebook
+from submissions import COLLAPSE, STEP
 
 DASK = str(Path(sys.executable).with_name("dask"))
 NB03 = "03_mlp_mnist"
-STEP = "import numpy as np\ndef step(z):\n    return np.where(np.asarray(z) >= 0, 1.0, 0.0)"
-COLLAPSE = "def collapse_linear_layers(W1, b1, W2, b2):\n    return W1 @ W2, b1 @ W2 + b2"
 # Outside the jail (--isolation none), student code can reach its worker: it kills the process that runs the
 # grading process it sees among its ancestors, as a crash of the worker would.
 KILLS_ITS_WORKER = """import os, psutil
@@ -32,12 +31,6 @@ for process in psutil.Process().parents():
     if any("grader.grading.submission" in part for part in process.cmdline()):
         os.kill(process.parent().pid, 9)
 """
-
-
-def tiny(assignment, *sources):
-    book = nbformat.v4.new_notebook(metadata={"grader": {"assignment": assignment}})
-    book.cells = [nbformat.v4.new_code_cell(source) for source in sources]
-    return book
 
 
 def write(folder: Path, books: dict) -> Path:
@@ -50,8 +43,8 @@ def write(folder: Path, books: dict) -> Path:
 def mixed_batch(folder: Path) -> Path:
     """Tiny notebooks (the routes are the point, not the notebook): two exercises done, nothing done, a cell
     that does not parse before one that scores, and a file that is not a notebook."""
-    write(folder, {("ana", NB01): tiny(NB01, STEP, COLLAPSE), ("ben", NB01): tiny(NB01, "import numpy as np"),
-                   ("eva", NB01): tiny(NB01, "def broken(:\n    pass", COLLAPSE)})
+    write(folder, {("ana", NB01): tiny_notebook(STEP, COLLAPSE), ("ben", NB01): tiny_notebook("import numpy as np"),
+                   ("eva", NB01): tiny_notebook("def broken(:\n    pass", COLLAPSE)})
     (folder / "zoe").mkdir()
     (folder / "zoe" / f"{NB01}.ipynb").write_bytes(b"{truncated")
     return folder
@@ -258,7 +251,7 @@ def test_a_cluster_without_the_datasets_is_named_and_does_not_zero_the_class(clu
     empty = tmp_path / "empty"
     empty.mkdir()
     entregas = write(tmp_path / "entregas", {
-        ("ana", NB03): tiny(NB03, "import numpy as np"), ("ben", NB01): tiny(NB01, STEP)})
+        ("ana", NB03): tiny_notebook("import numpy as np", assignment=NB03), ("ben", NB01): tiny_notebook(STEP)})
     cluster.worker("nodata", datasets=str(empty), keras_home=str(empty))
     cluster.wait_for_workers(1)
     first = grade(entregas / "ana", "--out", tmp_path / "out", "--scheduler", cluster.address, check=False)
@@ -282,8 +275,8 @@ def test_a_cluster_without_the_datasets_is_named_and_does_not_zero_the_class(clu
 @pytest.mark.slow
 @needs_jail
 def test_a_task_that_kills_every_worker_gets_its_own_row_and_cannot_in_the_jail(tmp_path):
-    entregas = write(tmp_path / "entregas", {("killer", NB01): tiny(NB01, KILLS_ITS_WORKER, STEP),
-                                             ("honest", NB01): tiny(NB01, STEP)})
+    entregas = write(tmp_path / "entregas", {("killer", NB01): tiny_notebook(KILLS_ITS_WORKER, STEP),
+                                             ("honest", NB01): tiny_notebook(STEP)})
     result = grade(entregas, "--out", tmp_path / "none", "--jobs", "2", "--isolation", "none")
     rows = read_gradebook(tmp_path / "none")
     assert rows[("honest", NB01)]["status"] == "graded" and rows[("honest", NB01)]["1.1"] == "1"
@@ -298,7 +291,7 @@ def test_a_task_that_kills_every_worker_gets_its_own_row_and_cannot_in_the_jail(
 @pytest.mark.slow
 @needs_jail
 def test_killing_the_client_mid_batch_and_rerunning_gives_every_row_once(tmp_path):
-    books = {(f"student_{n}", NB01): tiny(NB01, STEP) for n in range(5)}
+    books = {(f"student_{n}", NB01): tiny_notebook(STEP) for n in range(5)}
     entregas = write(tmp_path / "entregas", books)
     outdir = tmp_path / "out"
     command = subprocess.Popen([sys.executable, "-m", "grader", "grade", str(entregas), "--out", str(outdir),

@@ -2,11 +2,15 @@
 cheating submissions, all graded once in the session's batch (conftest.graded_batch; every test that uses
 it is marked slow there)."""
 import json
+from pathlib import Path
 
 import pytest
 
 from grader.core import Status
 from grader.exercises.registry import exercises_for, get_exercise
+from grader.grading import control
+from grader.grading.limits import Limits
+from grader.grading.task import content_hash, grader_fingerprint
 from helpers import ASSIGNMENTS, NB01, needs_jail, run_cli
 from submissions import HARD_CODED_STEP
 
@@ -22,16 +26,18 @@ def reason(batch, student, exercise_id):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_solutions_get_full_marks(graded_batch, assignment):
-    # the control graded the reference down the students' route (a row short of full marks stops the batch)
+    # the control graded the reference down the students' route (short of full marks, it stops the batch);
+    # test_notebook_runs checks that its run printed the ✅ stored at every check
     full = sum(e.points for e in exercises_for(assignment))
     assert f"control {assignment}: the reference scored {full}/{full} (" in graded_batch.stderr
-    run = graded_batch.reference(assignment)   # and, in the notebook, every check said so
-    checks = [cell for cell in run.cells
-              if cell.cell_type == "code" and any(line.startswith("check(") for line in cell.source.splitlines())]
-    assert len(checks) == len(exercises_for(assignment))
-    for cell in checks:
-        printed = "".join(output.get("text", "") for output in cell.outputs)
-        assert printed.startswith("✅"), f"{cell.source!r}: {printed!r}"
+
+
+def test_a_solution_gets_full_marks_under_the_limits_its_control_sized(graded_batch):
+    solved = graded_batch.gradebook[("solution", NB01)]
+    assert solved["status"] == "graded" and solved["score"] == solved["max_score"] != "0", solved
+    sized = control.cached_limits(NB01, grader_fingerprint())    # what its control sized, not Limits()
+    result = graded_batch.result("solution")
+    assert sized != Limits() and result["hash"] == content_hash(Path(result["path"]), grader_fingerprint(), sized)
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

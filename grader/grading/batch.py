@@ -80,8 +80,8 @@ def grade_batch(paths: list[Path], graded: Callable[[str, str], bool] = lambda k
     """Yield (result, the executed notebook with ``keep_executed``, else None) for each submission under
     ``paths`` that ``graded(key, hash)`` does not call graded already. The control runs first, under
     ``limits``; the time limits named in ``fixed`` are kept, the others are sized per assignment by the
-    control, and ``on_reference`` gets each reference as it ran (run_controls). Raises ControlFailed, having
-    yielded nothing, if a reference fails."""
+    control, and with ``keep_executed``, ``on_reference`` gets each reference as it ran (run_controls). Raises
+    ControlFailed, having yielded nothing, if a reference fails."""
     limits = limits or Limits()
     if isolated:
         jail.remove_stale_cgroups()
@@ -93,7 +93,7 @@ def grade_batch(paths: list[Path], graded: Callable[[str, str], bool] = lambda k
         routes = Routes(stack, jobs, scheduler)
         assignments = sorted({s.assignment for s in submissions if not s.incident})
         limits_for = run_controls(assignments, limits, fixed, isolated, fingerprint, scheduler, solutions, routes,
-                                  console, on_reference)
+                                  console, on_reference if keep_executed else None)
         digests = {}
         for submission in submissions:
             digest = content_hash(submission.path, fingerprint, limits_for.get(submission.assignment, limits))

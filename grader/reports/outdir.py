@@ -58,9 +58,8 @@ class Outdir:
     def grade(self, paths: list[Path], force: bool = False, **batch) -> list[SubmissionResult]:
         """Grade what is not graded yet (everything, with ``force``); ``batch``: grading.batch.grade_batch's
         options. Returns every stored result. Raises ControlFailed, having stored nothing, if a reference fails."""
-        keep = self.save_reference if batch.get("keep_executed") else None
         for result, executed in grade_batch(paths, (lambda key, digest: False) if force else self.is_graded,
-                                            on_reference=keep, **batch):
+                                            on_reference=self.save_reference, **batch):
             self.save(result, executed)
         return self.results()
 
