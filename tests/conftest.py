@@ -14,6 +14,7 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from grader.data import DATASET_FILES, DATASETS_ENV, dataset_places, missing_datasets  # noqa: E402
 from grader.grading import control  # noqa: E402  (after the environment is set)
 from grader.grading.task import content_hash, grader_fingerprint  # noqa: E402
 from grader.grading.store import submission_key  # noqa: E402
@@ -29,7 +30,14 @@ CONTROL_CACHE = pytest.StashKey[str]()
 def pytest_configure(config):
     """One control cache for the whole run (unless GRADER_CONTROL_CACHE names one already), made before
     pytest-xdist starts its workers (`-n 2`): they and every `grade` subprocess inherit the variable, so each
-    reference solution is graded once per run, by the first test that grades its assignment."""
+    reference solution is graded once per run, by the first test that grades its assignment.
+
+    Without the datasets, collection would fail on the hidden cases of 03 (they read MNIST) with a traceback:
+    one line says what to set instead. Nothing may download during the tests."""
+    missing = missing_datasets(DATASET_FILES)
+    if missing:
+        pytest.exit(f"the tests need {', '.join(missing)} offline and found none in {dataset_places()}: set "
+                    f"{DATASETS_ENV} to the course's datasets folder (README, command (b))", returncode=4)
     if not hasattr(config, "workerinput") and not os.environ.get(control.CACHE_ENV):
         config.stash[CONTROL_CACHE] = os.environ[control.CACHE_ENV] = tempfile.mkdtemp(prefix="grader-control-")
 
