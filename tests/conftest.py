@@ -47,6 +47,28 @@ def pytest_unconfigure(config):
         shutil.rmtree(config.stash[CONTROL_CACHE], ignore_errors=True)
 
 
+UNGROUPED = pytest.StashKey[set]()
+
+
+def pytest_collection_finish(session):
+    """Under `-n 2 --dist loadgroup`, a worker suffixes the node id of each grouped test with its group, and the
+    controller schedules by that suffix. pytest 9.2 broke this silently (pytest-xdist issue 1386): each worker
+    graded a batch of its own. Such tests fail at setup instead (pytest_runtest_setup), before any fixture."""
+    if getattr(session.config, "workerinput", None) is not None and session.config.getvalue("loadgroup"):
+        session.config.stash[UNGROUPED] = {item.nodeid for item in session.items
+                                           if item.get_closest_marker("xdist_group") and "@" not in item.nodeid}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    if item.nodeid in item.config.stash.get(UNGROUPED, set()):
+        pytest.fail("pytest-xdist did not keep this test's xdist_group on one worker: install the pytest and "
+                    "pytest-xdist versions of requirements.txt", pytrace=False)
+
+
+# tryfirst: pytest-xdist's own hook (registered after this conftest, so called before it) reads the xdist_group
+# marks to group the tests; without it the marks below came too late and each worker graded its own batch.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
     for item in items:
         if "graded_batch" in getattr(item, "fixturenames", ()):
