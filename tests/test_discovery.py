@@ -24,22 +24,16 @@ from grader.grading.files import MAX_DEPTH, remove_tree, walk
 from grader.grading.store import ResultStore, submission_key
 from grader.i18n import Msg
 from grader.reports import class_report, export_all
-from helpers import NB01, ROOT, needs_jail, read_gradebook, run_control
+from helpers import NB01, ROOT, needs_jail, read_gradebook, run_control, tiny_notebook
+from submissions import STEP
 
-STEP = "import numpy as np\ndef step(z):\n    return np.where(np.asarray(z) >= 0, 1.0, 0.0)"
 LATIN1_NAME = "José".encode("latin-1")   # b"Jos\xe9": what an old zip tool writes; not valid UTF-8
 NESTS = "import os\nfor _ in range(1500):\n    os.mkdir('a')\n    os.chdir('a')"   # student code, in its work folder
 
 
-def tiny(*sources, assignment=NB01):
-    book = nbformat.v4.new_notebook(metadata={"grader": {"assignment": assignment}})
-    book.cells = [nbformat.v4.new_code_cell(source) for source in sources]
-    return book
-
-
 def write(path, book=None):
     path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(book or tiny(STEP), path)
+    nbformat.write(book or tiny_notebook(STEP), path)
     return path
 
 
@@ -53,7 +47,7 @@ def deep_folder(top, levels=1500):
         folder, above = os.open("a", os.O_RDONLY | os.O_DIRECTORY, dir_fd=folder), folder
         os.close(above)
     notebook = os.open(f"{NB01}.ipynb", os.O_WRONLY | os.O_CREAT, dir_fd=folder)
-    os.write(notebook, nbformat.writes(tiny(STEP)).encode())
+    os.write(notebook, nbformat.writes(tiny_notebook(STEP)).encode())
     os.close(notebook)
     os.close(folder)
     return top
@@ -72,7 +66,7 @@ def latin1_notebook(folder):
     """entregas/José.ipynb with the name in Latin-1 bytes."""
     path = os.fsencode(folder) + b"/" + LATIN1_NAME + b".ipynb"
     with open(path, "wb") as handle:
-        handle.write(nbformat.writes(tiny(STEP)).encode())
+        handle.write(nbformat.writes(tiny_notebook(STEP)).encode())
     return os.fsdecode(path)
 
 
@@ -149,7 +143,7 @@ def test_grade_entregas_star_keeps_every_notebook_of_a_folder_with_its_student(t
 def test_one_row_per_student_and_assignment_the_newest_and_the_others_named(tmp_path):
     folder = tmp_path / "entregas" / "ana"
     for variant in range(300):
-        path = write(folder / f"v{variant:03d}.ipynb", tiny(f"x = {variant}"))
+        path = write(folder / f"v{variant:03d}.ipynb", tiny_notebook(f"x = {variant}"))
         os.utime(path, ns=(0, (variant % 7) * 10**9))   # the newest: variants 6, 13, …, 293; by name, v293
     rows = discover([tmp_path / "entregas"])
     assert [(row.student, row.path.name, row.key) for row in rows] == [("ana", "v293.ipynb", f"ana__{NB01}")]
@@ -163,7 +157,7 @@ def test_one_row_per_student_and_assignment_the_newest_and_the_others_named(tmp_
 def test_a_gradescope_upload_is_one_student_whatever_its_files_are_called(tmp_path):
     upload = tmp_path / "submission"
     for variant, name in enumerate(["mi_entrega.ipynb", "copia.ipynb", "otra/version_final.ipynb"]):
-        os.utime(write(upload / name, tiny(f"x = {variant}")), ns=(0, variant * 10**9))
+        os.utime(write(upload / name, tiny_notebook(f"x = {variant}")), ns=(0, variant * 10**9))
     assert len(discover([upload])) == 3   # as a class folder: two loose files and a student folder
     rows = discover([upload], one_student=True)   # how run_autograder reads it: no variant gets its own row
     assert [(row.student, row.path.name) for row in rows] == [("submission", "version_final.ipynb")]
@@ -231,7 +225,7 @@ def test_a_deep_folder_and_a_latin1_name_beside_honest_students_who_get_their_gr
     deep(entregas / "ana" / "datos")
     deep(entregas / "hondo")
     latin1_notebook(entregas)
-    write(entregas / "nidos" / f"{NB01}.ipynb", tiny(STEP, NESTS))
+    write(entregas / "nidos" / f"{NB01}.ipynb", tiny_notebook(STEP, NESTS))
     # the default limits: the session's control of 01 is cached for them (other limits would run it again)
     run = subprocess.run([sys.executable, "-m", "grader", "grade", str(entregas), "--out", str(tmp_path / "out")],
                          capture_output=True, text=True, cwd=ROOT, stdin=subprocess.DEVNULL, timeout=900)
@@ -258,7 +252,7 @@ def test_a_grading_process_killed_midway_leaves_nothing_behind(tmp_path):
     stale, live = temporary / f"{TASK_PREFIX}{dead_pid()}-x", temporary / f"{TASK_PREFIX}{os.getpid()}-y"
     for folder in (stale, live):
         (folder / "tmp").mkdir(parents=True)
-    write(entregas / "ana" / f"{NB01}.ipynb", tiny(STEP, "import time\ntime.sleep(600)"))
+    write(entregas / "ana" / f"{NB01}.ipynb", tiny_notebook(STEP, "import time\ntime.sleep(600)"))
     run_control(NB01)   # cached before `grade` starts: the only grading process to find is ana's, not the control's
     grader = subprocess.Popen([sys.executable, "-m", "grader", "grade", str(entregas), "--out", str(tmp_path / "out")],
                               cwd=ROOT, env={**os.environ, "TMPDIR": str(temporary)}, stdin=subprocess.DEVNULL,
