@@ -128,6 +128,19 @@ def cluster(tmp_path):
 
 
 @pytest.fixture(scope="module")
+def two_workers(tmp_path_factory):
+    """One cluster of two workers for the tests that compare with the local gradebook: its scheduler's address
+    is part of the control's key, so the control of 01 runs once on it, not once per test."""
+    started = Cluster(tmp_path_factory.mktemp("cluster"))
+    try:
+        started.worker("w1")
+        started.worker("w2")
+        yield started
+    finally:
+        started.close()
+
+
+@pytest.fixture(scope="module")
 def local_gradebook(tmp_path_factory):
     """The mixed batch graded on this machine with --jobs 2: what every distributed run must give."""
     folder = tmp_path_factory.mktemp("local")
@@ -198,13 +211,14 @@ def test_an_unreachable_scheduler_is_one_clear_line(tmp_path):
 
 # ---------------------------------------------------------------- slow: real clusters
 
+# The two tests that share the two workers and the local gradebook run on one pytest-xdist worker.
 @pytest.mark.slow
+@pytest.mark.xdist_group("two_workers")
 @needs_jail
-def test_a_dask_cluster_gives_the_local_gradebook(cluster, local_gradebook, tmp_path):
+def test_a_dask_cluster_gives_the_local_gradebook(two_workers, local_gradebook, tmp_path):
     entregas, local = local_gradebook
-    cluster.worker("w1")
-    cluster.worker("w2")
-    cluster.wait_for_workers(2)
+    cluster = two_workers
+    cluster.wait_for_workers(2)   # if the killing test ran first, the nanny has restarted the worker it killed
     result = grade(entregas, "--out", tmp_path / "out", "--scheduler", cluster.address, *PINNED_LIMITS)
     assert "2 Dask worker(s)" in result.stderr and cluster.address in result.stderr
     assert (tmp_path / "out" / "gradebook.csv").read_text() == (local / "gradebook.csv").read_text()
@@ -216,11 +230,11 @@ def test_a_dask_cluster_gives_the_local_gradebook(cluster, local_gradebook, tmp_
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("two_workers")
 @needs_jail
-def test_a_worker_killed_mid_batch_costs_nothing(cluster, local_gradebook, tmp_path):
+def test_a_worker_killed_mid_batch_costs_nothing(two_workers, local_gradebook, tmp_path):
     entregas, local = local_gradebook
-    cluster.worker("w1")
-    cluster.worker("w2")
+    cluster = two_workers
     cluster.wait_for_workers(2)
     command = subprocess.Popen([sys.executable, "-m", "grader", "grade", str(entregas), "--out", str(tmp_path / "out"),
                                 "--scheduler", cluster.address, *PINNED_LIMITS], cwd=ROOT, stdout=subprocess.PIPE,
