@@ -224,3 +224,20 @@ def grade_watching_memory(*args):
 def read_gradebook(outdir: Path) -> dict:
     with open(outdir / "gradebook.csv", newline="", encoding="utf-8") as handle:
         return {(row["student"], row["assignment"]): row for row in csv.DictReader(handle)}
+
+
+def grading_processes(root_pid: int) -> list:
+    """The grading processes (`python -m grader.grading.submission`) under ``root_pid``. A fork on its way to
+    exec bwrap still carries its parent's command line for a moment: it is not counted."""
+    import psutil
+
+    def grades(process) -> bool:
+        try:
+            return "grader.grading.submission" in " ".join(process.cmdline())
+        except psutil.Error:
+            return False
+    try:
+        family = psutil.Process(root_pid).children(recursive=True)
+    except psutil.Error:
+        return []
+    return [process for process in family if grades(process) and not grades(process.parent())]

@@ -13,7 +13,6 @@ import time
 import unicodedata
 
 import nbformat
-import psutil
 import pytest
 
 from grader.core import Incident, SubmissionResult
@@ -24,7 +23,7 @@ from grader.grading.files import MAX_DEPTH, remove_tree, walk
 from grader.grading.store import ResultStore, submission_key
 from grader.i18n import Msg
 from grader.reports import class_report, export_all
-from helpers import NB01, ROOT, needs_jail, read_gradebook, run_control, tiny_notebook
+from helpers import NB01, ROOT, grading_processes, needs_jail, read_gradebook, run_control, tiny_notebook
 from submissions import STEP
 
 LATIN1_NAME = "José".encode("latin-1")   # b"Jos\xe9": what an old zip tool writes; not valid UTF-8
@@ -238,13 +237,6 @@ def test_a_deep_folder_and_a_latin1_name_beside_honest_students_who_get_their_gr
     assert "not searched" in run.stderr
 
 
-def is_grading_process(process: psutil.Process) -> bool:
-    try:
-        return "grader.grading.submission" in " ".join(process.cmdline())
-    except psutil.Error:
-        return False
-
-
 @pytest.mark.slow
 @needs_jail
 def test_a_grading_process_killed_midway_leaves_nothing_behind(tmp_path):
@@ -263,8 +255,7 @@ def test_a_grading_process_killed_midway_leaves_nothing_behind(tmp_path):
                                                    or list(temporary.glob("grade-*/work"))):
             time.sleep(0.2)   # the grading process has made its own temporary folder: it is mid-way
         assert not stale.exists() and live.exists()   # the first task removed the dead process's folder only
-        grading = [p for p in psutil.Process(grader.pid).children(recursive=True)
-                   if is_grading_process(p) and not is_grading_process(p.parent())]   # not a fork on its way to bwrap
+        grading = grading_processes(grader.pid)
         assert len(grading) == 1
         grading[0].send_signal(signal.SIGKILL)
         assert grader.wait(timeout=300) == 0

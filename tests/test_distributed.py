@@ -19,7 +19,7 @@ from grader.grading.dispatch import pack
 from grader.grading.task import WorkerUnfit, check_worker, grader_fingerprint
 from grader.grading.discovery import Submission
 from grader.grading.store import ResultStore
-from helpers import NB01, ROOT, SOLUTIONS, grade, needs_jail, read, read_gradebook, tiny_notebook
+from helpers import NB01, ROOT, SOLUTIONS, grade, grading_processes, needs_jail, read, read_gradebook, tiny_notebook
 from submissions import COLLAPSE, STEP
 
 DASK = str(Path(sys.executable).with_name("dask"))
@@ -146,19 +146,6 @@ def local_gradebook(tmp_path_factory):
     folder = tmp_path_factory.mktemp("local")
     grade(mixed_batch(folder / "entregas"), "--out", folder / "out", "--jobs", "2", *PINNED_LIMITS)
     return folder / "entregas", folder / "out"
-
-
-def grading_processes(root_pid: int) -> list[psutil.Process]:
-    try:
-        family = psutil.Process(root_pid).children(recursive=True)
-    except psutil.Error:
-        return []
-    found = []
-    for process in family:
-        with contextlib.suppress(psutil.Error):
-            if "grader.grading.submission" in process.cmdline():
-                found.append(process)
-    return found
 
 
 # ---------------------------------------------------------------- fast: what a task receives, and checks

@@ -7,7 +7,7 @@ import psutil
 import pytest
 
 from grader import runner
-from helpers import NB01
+from helpers import ASSIGNMENTS, NB01
 from hostile import MARK
 
 pytestmark = pytest.mark.slow
@@ -39,8 +39,12 @@ def test_results_cannot_be_forged_and_outdir_is_not_visible(graded_batch):
 
 def test_killing_everything_in_reach_only_ends_its_own_run(graded_batch):
     assert graded_batch.gradebook[("killer", NB01)]["status"] == "kernel-died"
-    solution = graded_batch.gradebook[("solution", NB01)]   # a whole notebook graded beside it
+    # its classmates, graded beside it on the same workers, got what they earned: a whole notebook among them
+    solution = graded_batch.gradebook[("solution", NB01)]
     assert solution["score"] == solution["max_score"] != "0"
+    honest = graded_batch.gradebook[("honest_ana", NB01)]
+    assert (honest["status"], int(honest["score"])) == graded_batch.expected["honest_ana"] and int(honest["score"]) > 0
+    assert all(graded_batch.gradebook[("notebooks", a)]["status"] == "graded" for a in ASSIGNMENTS)
 
 
 def test_solutions_hidden_tests_classmates_outdir_and_home_cannot_be_read(graded_batch):
