@@ -142,7 +142,7 @@ def collapse_linear_layers(W1, b1, W2, b2):
     def bomb(path, **arrays):  # replaces the runner's own np.savez: its output file becomes a bomb
         header = b"\\x93NUMPY\\x01\\x00v\\x00{'descr': '<f8', 'fortran_order': False, 'shape': (200000000,), }"
         header = header.ljust(10 + 118, b" ") + b"\\n"
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:   # 3x cheaper to make
             with archive.open(next(iter(arrays), "x") + ".npy", "w", force_zip64=True) as member:
                 member.write(header)
                 for _ in range(1600):
@@ -153,9 +153,10 @@ def collapse_linear_layers(W1, b1, W2, b2):
 
 
 def zip_bomb_keras(megabytes: int = 1600) -> bytes:
-    """A .keras-shaped zip whose weights member unpacks to ``megabytes`` of zeros (about 1.5 MB packed)."""
+    """A .keras-shaped zip whose weights member unpacks to ``megabytes`` of zeros (about 7 MB packed: the fastest
+    compression level makes it in a third of the default's CPU time, and it is still a bomb)."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         archive.writestr("config.json", '{"class_name": "Sequential"}')
         with archive.open("model.weights.h5", "w", force_zip64=True) as member:
             for _ in range(megabytes):
