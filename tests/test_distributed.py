@@ -249,7 +249,8 @@ def test_a_worker_killed_mid_batch_costs_nothing(two_workers, local_gradebook, t
 def test_a_cluster_without_the_datasets_is_named_and_does_not_zero_the_class(cluster, tmp_path):
     """The control of 03 finds no worker with MNIST: nobody is graded (rather than a class of zeros), one line
     names the worker and the dataset, and once a worker has the data the class is graded. Only 03 is graded:
-    on a new scheduler each assignment runs its own control, and 01 on a cluster is test_a_dask_cluster_…'s."""
+    on a new scheduler each assignment runs its own control, and test_a_dask_cluster_gives_the_local_gradebook
+    grades 01 on a cluster."""
     empty = tmp_path / "empty"
     empty.mkdir()
     entregas = write(tmp_path / "entregas", {("ana", NB03): tiny_notebook("import numpy as np", assignment=NB03)})
