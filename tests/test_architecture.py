@@ -134,8 +134,8 @@ HEAVY_FOR = {
     "grader.cli": ("tensorflow", "keras", "dask", "distributed", "matplotlib", "copydetect"),
     # the class report and the exporters never load the grading machinery's cluster
     "grader.reports.class_report": ("tensorflow", "keras", "dask", "distributed"),
-    # the judge: TensorFlow only where a model is loaded, never to start
-    "grader.grading.submission": ("tensorflow", "keras", "dask", "distributed"),
+    # the judge: TensorFlow only where a model is loaded, never to start; nbclient only in the jail's executor
+    "grader.grading.submission": ("tensorflow", "keras", "dask", "distributed", "nbclient", "jupyter_client"),
 }
 
 

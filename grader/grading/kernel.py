@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 
 from grader.core import Incident, Note
-from grader.grading import executor, jail
+from grader.grading import jail
 from grader.grading.files import UnsafeFile, read_capped
 from grader.grading.limits import MAX_CELL_OUTPUT_BYTES, MAX_EXECUTED_BYTES, Limits
 from grader.i18n import Msg
@@ -37,6 +37,10 @@ STALLED = Msg("la comunicación con el kernel se atascó dos veces (celda {index
               "una nota; la entrega se volverá a calificar",
               "the exchange with the kernel stalled twice (cell {index}): this is the grader's fault, not a grade; "
               "the submission will be graded again")
+# The executor runs in the jail, copied alone; the grading process only copies the file, so it does not import it
+# (that would load nbclient and jupyter_client into every grading process for nothing).
+EXECUTOR = Path(__file__).with_name("executor.py")
+
 RESOURCES = Msg("el cuaderno superó el límite de procesos ({processes}) o de disco ({disk_mb} MB) y se detuvo",
                 "the notebook exceeded the process ({processes}) or disk ({disk_mb} MB) limit and was stopped")
 
@@ -51,7 +55,7 @@ class KernelRun:
 
 def execute_notebook(notebook, workdir: Path, limits: Limits, environment, log: Path) -> KernelRun:
     """Run every cell in ``workdir`` under the limits."""
-    shutil.copy(executor.__file__, workdir / "executor.py")
+    shutil.copy(EXECUTOR, workdir / "executor.py")
     nbformat.write(notebook, workdir / "submission.ipynb")
     home = environment.home(workdir)
     run = environment.run([sys.executable, f"{home}/executor.py", f"{home}/submission.ipynb",
