@@ -13,6 +13,7 @@ mistakes (``HAND_WRITTEN``), judged the same way.
 """
 import ast
 import copy
+import functools
 import random
 import signal
 from dataclasses import dataclass
@@ -85,10 +86,14 @@ def mutants_of(function_source: str) -> list[Mutant]:
     return [mutant for mutant in found if mutant.source != ast.unparse(tree)]
 
 
+@functools.cache   # the test modules make their hand-written mutants at collection, in every pytest worker
+def solution_snippets(assignment: str) -> tuple[str, ...]:
+    return tuple(extract_definitions(read(SOLUTIONS, assignment))[0])
+
+
 def hand_written(assignment: str, function: str, old: str, new: str, what: str) -> Mutant:
     """A plausible mistake written by hand: the solution's ``function`` with ``old`` replaced by ``new``."""
-    source = next(snippet for snippet in extract_definitions(read(SOLUTIONS, assignment))[0]
-                  if snippet.startswith(f"def {function}("))
+    source = next(snippet for snippet in solution_snippets(assignment) if snippet.startswith(f"def {function}("))
     assert source.count(old) == 1, (function, old)
     return Mutant(f"{function}:hand:{what}", source.replace(old, new))
 
@@ -144,7 +149,7 @@ def mutation_report(assignment: str, exercise_id: str, sample: int = 40, seed: i
                     hand_written: tuple[Mutant, ...] = ()) -> dict[str, list[str]]:
     """{fate: mutant ids} for a fixed-seed sample of the mutants of an exercise's functions, plus the
     hand-written ones."""
-    snippets = extract_definitions(read(SOLUTIONS, assignment))[0]
+    snippets = list(solution_snippets(assignment))
     exercise = get_exercise(exercise_id)
     mutants = [mutant for snippet in snippets for name in exercise.names if snippet.startswith(f"def {name}(")
                for mutant in mutants_of(snippet)]
