@@ -2,9 +2,9 @@
 and reproduce their checked outputs (the cells marked # NBVAL_CHECK_OUTPUT, compared after nbval's own
 sanitizing), and untouched student notebooks say "not attempted" at every check.
 
-Nothing here executes a notebook: each solution is executed once in the session, by the control (the batch
-keeps its run in OUTDIR/executed/control/), each untouched notebook once in the batch (OUTDIR/executed/), and
-nbval's comparison is applied to those runs (see tests/conftest.py)."""
+Nothing here executes a notebook: nbval's comparison is applied to the batch's runs, each solution's by its
+control (kept in OUTDIR/executed/control/) and each untouched notebook's (OUTDIR/executed/); see
+tests/conftest.py, and docs/testing.md for the few tests that run a whole solution again."""
 import configparser
 import re
 
