@@ -189,9 +189,16 @@ def decode(encoded: dict, arrays, load_model=None):
 
 
 def load_arrays(path: Path) -> dict:
-    """Every array of an .npz file, read without pickle, as {name: array}."""
-    with np.load(path, allow_pickle=False) as npz:
-        return {name: npz[name] for name in npz.files}
+    """Every array of an .npz file, read without pickle, as {name: array}. A file that is not a readable .npz
+    raises OSError or ValueError: a torn zip or a broken .npy header raises many other types (BadZipFile,
+    tokenize's TokenError, ...), and the judge reads files that student code could write."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            return {name: npz[name] for name in npz.files}
+    except (OSError, ValueError, MemoryError):   # memory: the grader's trouble, never a student's verdict
+        raise
+    except Exception as error:
+        raise ValueError(f"{Path(path).name} is not a readable .npz ({type(error).__name__})") from error
 
 
 def write_json(path: Path, data) -> None:

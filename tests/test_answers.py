@@ -26,8 +26,9 @@ def test_cached_answers_equal_the_references_and_a_corrupt_cache_is_recomputed(m
     second = answers.with_answers("1.5", cases_of("1.5"))          # read back from the cache
     assert all(same(a, b.expected) for a, b in zip(truth, first)) and all(
         same(a, b.expected) for a, b in zip(truth, second))
-    (answers.folder() / "1.5.json").write_text("[not json")
-    assert all(same(a, b.expected) for a, b in zip(truth, answers.with_answers("1.5", cases_of("1.5"))))
+    for name, corrupt in (("1.5.json", b"[not json"), ("1.5.npz", b"PK\x03\x04 a torn zip")):
+        (answers.folder() / name).write_bytes(corrupt)
+        assert all(same(a, b.expected) for a, b in zip(truth, answers.with_answers("1.5", cases_of("1.5"))))
 
 
 def test_the_cache_key_covers_package_data_not_only_source(monkeypatch, tmp_path):

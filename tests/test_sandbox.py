@@ -1,4 +1,6 @@
 """grader.runner and grader.grading.sandbox: student functions run apart and return data only."""
+import zipfile
+
 import numpy as np
 import pytest
 
@@ -7,7 +9,7 @@ from grader.core import Status
 from grader.exercises.registry import get_exercise
 from grader.grading.extract import extract_definitions
 from grader.grading.limits import Limits
-from grader.grading.sandbox import layers, run_function_exercises
+from grader.grading.sandbox import judge_output, layers, run_function_exercises, write_inputs
 from helpers import SOLUTIONS, needs_jail, read, sandbox_environment
 from submissions import STEP
 
@@ -44,6 +46,30 @@ def test_call_reports_missing_functions_and_exceptions_and_copies_inputs():
     assert record["error_type"] == "ValueError" and len(record["error_text"]) == runner.ERROR_TEXT_LIMIT
     assert z.tolist() == [1, 1, 1]
     assert runner.call({}, "g", ()) == {"error_type": "NameError", "error_text": "g"}
+
+
+def torn_crc(path):   # one byte of the member's data flipped: the zip's directory still reads
+    data = bytearray(path.read_bytes())
+    data[-200] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def broken_npy_header(path):   # a sound zip whose member's .npy header never closes
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("a0.npy", b"\x93NUMPY\x01\x00\x76\x00{'descr': '<f8', 'shape': (" + b" " * 100)
+
+
+@pytest.mark.parametrize("tear", [torn_crc, broken_npy_header])
+def test_output_arrays_written_in_the_jail_that_do_not_load_are_the_students_wrong_answer(tmp_path, tear):
+    """Student code shares the sandbox with the runner, so it can rewrite what the runner wrote: a file that
+    passes the header check but does not load is that exercise's wrong answer, not a crash of the judge."""
+    exercise = get_exercise("1.1")
+    write_inputs(tmp_path, [STEP], [exercise])
+    runner.run(tmp_path, [exercise.id])
+    assert judge_output(exercise, tmp_path).status == Status.CORRECT
+    tear(tmp_path / f"{exercise.id}.npz")
+    verdict = judge_output(exercise, tmp_path)
+    assert verdict.status == Status.WRONG and "no se pudo leer" in verdict.message.es, verdict.message.es
 
 
 def test_only_definitions_are_extracted():
