@@ -152,6 +152,16 @@ def collapse_linear_layers(W1, b1, W2, b2):
 '''
 
 
+# Replaces the runner's own json.dumps (student code shares its process): the output file is 100 KB, far under
+# the size cap, and nests too deep for json.loads. The judge must call it unreadable, not crash on it.
+DEEP_WRITER = '''
+def step(z):
+    import json, numpy
+    json.dumps = lambda *args, **kwargs: "[" * 100_000
+    return numpy.where(numpy.asarray(z) >= 0, 1.0, 0.0)
+'''
+
+
 def zip_bomb_keras(megabytes: int = 1600) -> bytes:
     """A .keras-shaped zip whose weights member unpacks to ``megabytes`` of zeros (about 7 MB packed: the fastest
     compression level makes it in a third of the default's CPU time, and it is still a bomb)."""
@@ -192,6 +202,7 @@ def build_hostile(folder, outdir, port: int, trained) -> dict:
     save("reference_importer", attack(REFERENCE_STEP))
     save("leaker", attack(LEAKY_COLLAPSE.format(hidden=ROOT / "grader" / "hidden" / "nb01.py")))
     save("npz_bomber", attack(NPZ_BOMB))
+    save("deep_writer", attack(DEEP_WRITER))
     (folder / "keras_bomber").mkdir()
     (folder / "keras_bomber" / "bomb.bin").write_bytes(zip_bomb_keras())
     save("keras_bomber", attack('import shutil\nshutil.copy("bomb.bin", "or_model.keras")\nprint("BOMB-PLACED")'))

@@ -76,6 +76,12 @@ def test_bombs_are_refused_from_their_headers_with_bounded_memory(graded_batch):
         assert result["usage"]["judge_peak_mb"] < 1024
 
 
+def test_an_output_rewritten_to_nest_too_deep_is_a_wrong_answer_not_a_grader_error(graded_batch):
+    result = graded_batch.result("deep_writer")   # its status and score are checked with every row's
+    reason = next(e for e in result["exercises"] if e["id"] == "1.1")["es"]
+    assert result["status"] == "graded" and "no se pudo leer" in reason, reason
+
+
 def test_reference_code_cannot_be_imported_and_nothing_leaks_through_feedback(graded_batch):
     reason = next(e for e in graded_batch.result("reference_importer")["exercises"] if e["id"] == "1.1")["es"]
     assert "ModuleNotFoundError" in reason

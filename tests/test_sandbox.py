@@ -48,26 +48,31 @@ def test_call_reports_missing_functions_and_exceptions_and_copies_inputs():
     assert runner.call({}, "g", ()) == {"error_type": "NameError", "error_text": "g"}
 
 
-def torn_crc(path):   # one byte of the member's data flipped: the zip's directory still reads
+def torn_crc(outputs, exercise_id):   # one byte of the member's data flipped: the zip's directory still reads
+    path = outputs / f"{exercise_id}.npz"
     data = bytearray(path.read_bytes())
     data[-200] ^= 0xFF
     path.write_bytes(bytes(data))
 
 
-def broken_npy_header(path):   # a sound zip whose member's .npy header never closes
-    with zipfile.ZipFile(path, "w") as archive:
+def broken_npy_header(outputs, exercise_id):   # a sound zip whose member's .npy header never closes
+    with zipfile.ZipFile(outputs / f"{exercise_id}.npz", "w") as archive:
         archive.writestr("a0.npy", b"\x93NUMPY\x01\x00\x76\x00{'descr': '<f8', 'shape': (" + b" " * 100)
 
 
-@pytest.mark.parametrize("tear", [torn_crc, broken_npy_header])
-def test_output_arrays_written_in_the_jail_that_do_not_load_are_the_students_wrong_answer(tmp_path, tear):
+def deep_json(outputs, exercise_id):   # 100 KB, far under the size cap, too deep for json.loads
+    (outputs / f"{exercise_id}.json").write_text("[" * 100_000)
+
+
+@pytest.mark.parametrize("tear", [torn_crc, broken_npy_header, deep_json])
+def test_outputs_rewritten_in_the_jail_that_do_not_load_are_the_students_wrong_answer(tmp_path, tear):
     """Student code shares the sandbox with the runner, so it can rewrite what the runner wrote: a file that
-    passes the header check but does not load is that exercise's wrong answer, not a crash of the judge."""
+    passes the size checks but does not load is that exercise's wrong answer, not a crash of the judge."""
     exercise = get_exercise("1.1")
     write_inputs(tmp_path, [STEP], [exercise])
     runner.run(tmp_path, [exercise.id])
     assert judge_output(exercise, tmp_path).status == Status.CORRECT
-    tear(tmp_path / f"{exercise.id}.npz")
+    tear(tmp_path, exercise.id)
     verdict = judge_output(exercise, tmp_path)
     assert verdict.status == Status.WRONG and "no se pudo leer" in verdict.message.es, verdict.message.es
 

@@ -206,7 +206,7 @@ def judge_output(exercise: FunctionExercise, folder: Path) -> Verdict:
         records = json.loads(read_capped(folder / f"{exercise.id}.json", MAX_SANDBOX_JSON_BYTES))
         check_archive(folder / f"{exercise.id}.npz", MAX_ARTIFACT_BYTES)
         arrays = runner.load_arrays(folder / f"{exercise.id}.npz")
-    except (OSError, ValueError, UnsafeFile) as error:
+    except (OSError, ValueError, RecursionError, UnsafeFile) as error:   # RecursionError: JSON nested too deep
         return Verdict(Status.WRONG, UNREADABLE.format(error=str(error)[:120]))
     cases = all_cases(exercise)  # regenerated here, never read back
 
