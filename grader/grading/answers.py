@@ -20,7 +20,7 @@ import numpy as np
 from grader import runner
 from grader.core import Case
 from grader.grading import control
-from grader.grading.files import UnsafeFile, read_capped, write_atomically
+from grader.grading.files import UnsafeFile, read_capped, read_json_capped, write_atomically
 from grader.hidden import REFERENCES, with_expected
 
 MAX_ANSWERS_BYTES = 64 * 2**20
@@ -51,7 +51,7 @@ def with_answers(exercise_id: str, cases: list[Case]) -> list[Case]:
 def load(exercise_id: str, count: int) -> list | None:
     path = folder() / f"{exercise_id}.json"
     try:
-        items = json.loads(read_capped(path, MAX_ANSWERS_BYTES))
+        items = read_json_capped(path, MAX_ANSWERS_BYTES)
         read_capped(path.with_suffix(".npz"), MAX_ANSWERS_BYTES)   # a size check before numpy opens it
         arrays = runner.load_arrays(path.with_suffix(".npz"))
         answers = [runner.decode(item, arrays) for item in items]

@@ -31,7 +31,7 @@ from pathlib import Path
 from grader.core import GRADED, Incident, SubmissionResult
 from grader.data import DATASET_FILES, DATASETS_ENV, dataset_folders
 from grader.exercises.registry import datasets_for
-from grader.grading.files import UnsafeFile, read_capped, write_atomically
+from grader.grading.files import UnsafeFile, read_capped, read_json_capped, write_atomically
 from grader.grading.limits import MAX_EXECUTED_BYTES, MAX_NOTEBOOK_BYTES, Limits, sized_by_control
 from grader.i18n import Msg
 
@@ -201,7 +201,7 @@ def environment_key(assignment: str, solution: bytes, limits: Limits, isolated: 
 def cached(key: str, assignment: str) -> Control | None:
     """The cached pass under ``key``, or None (missing, unreadable, or not a pass of this assignment)."""
     try:
-        data = json.loads(read_capped(cache_folder() / f"{key}.json", 2**20))
+        data = read_json_capped(cache_folder() / f"{key}.json", 2**20)
         control = Control(str(data["assignment"]), int(data["score"]), int(data["max_score"]),
                           {str(k): v for k, v in dict(data["usage"]).items()}, cached=True)
     except (OSError, ValueError, KeyError, TypeError, UnsafeFile):

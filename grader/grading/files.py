@@ -3,6 +3,7 @@ and from jails. Nothing here follows a symbolic link or reads a file before chec
 recurses: a folder nested thousands of levels deep cannot exhaust the stack."""
 import contextlib
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -153,6 +154,17 @@ def read_capped(path: Path, max_bytes: int) -> bytes:
     if len(data) > max_bytes:  # it grew after the check
         raise UnsafeFile(f"{path.name} is larger than {max_bytes // 2**20} MB")
     return data
+
+
+def read_json_capped(path: Path, max_bytes: int):
+    """JSON from a file no larger than ``max_bytes`` (read_capped). A document nested too deep for json.loads
+    raises ValueError, as a malformed one does, not RecursionError: what a jail wrote is read this way, and
+    student code can write it."""
+    data = read_capped(path, max_bytes)
+    try:
+        return json.loads(data)
+    except RecursionError as error:
+        raise ValueError(f"{path.name} is nested too deep") from error
 
 
 def check_archive(path: Path, max_bytes: int, max_members: int = 1000) -> None:

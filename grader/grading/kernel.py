@@ -4,7 +4,6 @@ The executor (grading/executor.py, copied alone into the work folder) runs nbcli
 inside the jail; this side reads back only what it wrote, with sizes checked. What it reports can only
 change the row's status, never a point: points come from the function sandbox and the saved models.
 """
-import json
 import shutil
 import sys
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ import nbformat
 
 from grader.core import Incident, Note
 from grader.grading import jail
-from grader.grading.files import UnsafeFile, read_capped
+from grader.grading.files import UnsafeFile, read_capped, read_json_capped
 from grader.grading.limits import MAX_CELL_OUTPUT_BYTES, MAX_EXECUTED_BYTES, Limits
 from grader.i18n import Msg
 
@@ -72,7 +71,7 @@ def execute_notebook(notebook, workdir: Path, limits: Limits, environment, log: 
         notes.append(Note(Incident.RESOURCE_LIMIT, RESOURCES.format(processes=limits.processes,
                                                                     disk_mb=limits.disk_mb)))
     try:  # written inside the jail: untrusted, so only ever read as plain, size-checked data
-        status = json.loads(read_capped(workdir / ".status.json", 2**20))
+        status = read_json_capped(workdir / ".status.json", 2**20)
         executed = nbformat.reads(read_capped(workdir / ".executed.ipynb", MAX_EXECUTED_BYTES).decode("utf-8"),
                                   as_version=4)
         timed_out = [int(index) for index in status["timed_out"]]

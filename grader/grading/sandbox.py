@@ -33,7 +33,7 @@ from grader import runner
 from grader.core import Case, Outcome, Status, Verdict
 from grader.exercises.base import FunctionExercise
 from grader.grading import jail
-from grader.grading.files import UnsafeFile, check_archive, read_capped
+from grader.grading.files import UnsafeFile, check_archive, read_capped, read_json_capped
 from grader.grading.limits import MAX_ARTIFACT_BYTES, MAX_SANDBOX_JSON_BYTES, Limits
 from grader.grading.answers import with_answers
 from grader.hidden import hidden_cases, reference_sources
@@ -203,10 +203,10 @@ class ExerciseClock:
 
 def judge_output(exercise: FunctionExercise, folder: Path) -> Verdict:
     try:  # written inside the jail: sizes are checked from the files' headers before anything is loaded
-        records = json.loads(read_capped(folder / f"{exercise.id}.json", MAX_SANDBOX_JSON_BYTES))
+        records = read_json_capped(folder / f"{exercise.id}.json", MAX_SANDBOX_JSON_BYTES)
         check_archive(folder / f"{exercise.id}.npz", MAX_ARTIFACT_BYTES)
         arrays = runner.load_arrays(folder / f"{exercise.id}.npz")
-    except (OSError, ValueError, RecursionError, UnsafeFile) as error:   # RecursionError: JSON nested too deep
+    except (OSError, ValueError, UnsafeFile) as error:
         return Verdict(Status.WRONG, UNREADABLE.format(error=str(error)[:120]))
     cases = all_cases(exercise)  # regenerated here, never read back
 

@@ -15,7 +15,7 @@ import unicodedata
 from pathlib import Path
 
 from grader.core import SubmissionResult
-from grader.grading.files import SAFE_CHARACTERS, UnsafeFile, read_capped, readable, write_atomically
+from grader.grading.files import SAFE_CHARACTERS, UnsafeFile, read_capped, read_json_capped, readable, write_atomically
 
 KEY_FILE = ".grader-key"
 MAX_RESULT_BYTES = 4 * 2**20
@@ -80,7 +80,7 @@ class ResultStore:
     def load(self, path: Path) -> SubmissionResult | None:
         """The result in ``path`` if this grader wrote it; None for anything else."""
         try:
-            data = json.loads(read_capped(path, MAX_RESULT_BYTES))
+            data = read_json_capped(path, MAX_RESULT_BYTES)
             if not isinstance(data, dict) or not hmac.compare_digest(str(data.get("mac", "")), self.mac(data)):
                 return None
             result = SubmissionResult.from_json(data)

@@ -40,8 +40,8 @@ from grader.exercises.base import FunctionExercise
 from grader.exercises.registry import exercises_for
 from grader.grading import jail
 from grader.grading.extract import extract_definitions
-from grader.grading.files import (UnsafeFile, check_archive, copy_regular_files, read_capped, temporary_folder,
-                                  write_atomically)
+from grader.grading.files import (UnsafeFile, check_archive, copy_regular_files, read_capped, read_json_capped,
+                                  temporary_folder, write_atomically)
 from grader.grading.kernel import execute_notebook
 from grader.grading.limits import (MAX_ARTIFACT_BYTES, MAX_FOLDER_BYTES, MAX_FOLDER_FILES, MAX_NOTEBOOK_BYTES,
                                    Limits)
@@ -126,7 +126,7 @@ def judge_models(exercises, workdir: Path, folder: Path, limits: Limits, where: 
 def read_verdict(path: Path) -> Verdict:
     """A verdict the models' judge wrote in its jail: plain, size-checked data."""
     try:
-        data = json.loads(read_capped(path, 2**16))
+        data = read_json_capped(path, 2**16)
         text = {key: str(data[key])[:2000] for key in ("es", "en", "template", "template_en", "reason", "reason_en")}
         return Verdict(Status(data["status"]), Msg(text["es"], text["en"], text["template"], text["template_en"]),
                        text["reason"], bool(data["hidden"]), text["reason_en"])
