@@ -162,6 +162,20 @@ def step(z):
 '''
 
 
+# Leaves its own executor report, read-only, before the executor writes one: a stall the grader would blame on
+# itself (a grader-error row, no grade) and an executed notebook that does not parse. The executor replaces both.
+SQUAT = '''
+import json, os
+report = {".status.json": json.dumps({"timed_out": [], "died": None, "memory_errors": [], "stalled": 0}),
+          ".executed.ipynb": '{"nbformat": 4, "nbformat_minor": 5, "metadata": 7, "cells": []}'}
+for name, text in report.items():
+    with open(name, "w") as handle:
+        handle.write(text)
+    os.chmod(name, 0o444)
+print("SQUAT-PLACED")
+'''
+
+
 def zip_bomb_keras(megabytes: int = 1600) -> bytes:
     """A .keras-shaped zip whose weights member unpacks to ``megabytes`` of zeros (about 7 MB packed: the fastest
     compression level makes it in a third of the default's CPU time, and it is still a bomb)."""
@@ -203,6 +217,7 @@ def build_hostile(folder, outdir, port: int, trained) -> dict:
     save("leaker", attack(LEAKY_COLLAPSE.format(hidden=ROOT / "grader" / "hidden" / "nb01.py")))
     save("npz_bomber", attack(NPZ_BOMB))
     save("deep_writer", attack(DEEP_WRITER))
+    save("squatter", attack(STEP, SQUAT), score=1)
     (folder / "keras_bomber").mkdir()
     (folder / "keras_bomber" / "bomb.bin").write_bytes(zip_bomb_keras())
     save("keras_bomber", attack('import shutil\nshutil.copy("bomb.bin", "or_model.keras")\nprint("BOMB-PLACED")'))

@@ -82,6 +82,12 @@ def test_an_output_rewritten_to_nest_too_deep_is_a_wrong_answer_not_a_grader_err
     assert result["status"] == "graded" and "no se pudo leer" in reason, reason
 
 
+def test_an_executor_report_left_by_student_code_is_replaced_not_read(graded_batch):
+    result = graded_batch.result("squatter")   # its status and score are checked with every row's
+    assert result["status"] == "graded" and not result["notes"], result["notes"]
+    assert "SQUAT-PLACED" in graded_batch.executed_output("squatter")   # the executor's own notebook
+
+
 def test_reference_code_cannot_be_imported_and_nothing_leaks_through_feedback(graded_batch):
     reason = next(e for e in graded_batch.result("reference_importer")["exercises"] if e["id"] == "1.1")["es"]
     assert "ModuleNotFoundError" in reason

@@ -1,6 +1,8 @@
 """grader.runner and grader.grading.sandbox: student functions run apart and return data only."""
+import json
 import zipfile
 
+import nbformat
 import numpy as np
 import pytest
 
@@ -75,6 +77,33 @@ def test_outputs_rewritten_in_the_jail_that_do_not_load_are_the_students_wrong_a
     tear(tmp_path, exercise.id)
     verdict = judge_output(exercise, tmp_path)
     assert verdict.status == Status.WRONG and "no se pudo leer" in verdict.message.es, verdict.message.es
+
+
+REPORT = {"timed_out": [], "died": None, "memory_errors": [], "stalled": None, "cells_cpu": {"0": 0.1}}
+
+
+@pytest.mark.parametrize("status, executed", [
+    (REPORT, '{"nbformat": 4, "nbformat_minor": 5, "metadata": 7, "cells": []}'),   # jsonschema's ValidationError
+    (REPORT, "[1, 2]"),                                                              # AttributeError in nbformat
+    (REPORT, "[" * 100_000),                                                         # RecursionError
+    ({**REPORT, "stalled": "zero"}, None), ({**REPORT, "died": [1]}, None), ([REPORT], None),
+])
+def test_an_executor_report_that_does_not_parse_is_unreadable_not_a_crash(tmp_path, status, executed):
+    """The executor's report is read only when it ended by itself, having just replaced both files; student
+    code in its jail could still race it, so whatever the files hold, they are read or refused, never raised."""
+    from grader.grading.kernel import read_report
+    (tmp_path / ".status.json").write_text(json.dumps(status))
+    (tmp_path / ".executed.ipynb").write_text(executed or nbformat.writes(nbformat.v4.new_notebook()))
+    assert read_report(tmp_path) is None
+
+
+def test_an_executor_report_that_parses_is_read(tmp_path):
+    from grader.grading.kernel import read_report
+    (tmp_path / ".status.json").write_text(json.dumps({**REPORT, "died": 2}))
+    (tmp_path / ".executed.ipynb").write_text(nbformat.writes(nbformat.v4.new_notebook()))
+    (timed_out, died, memory_errors, stalled, max_cell_cpu), executed = read_report(tmp_path)
+    assert (timed_out, died, memory_errors, stalled, max_cell_cpu) == ([], 2, [], None, 0.1)
+    assert executed.cells == []
 
 
 def test_only_definitions_are_extracted():

@@ -147,6 +147,15 @@ def run_notebook(notebook, cell_seconds, max_output_bytes) -> dict:
     return status
 
 
+def write_replacing(path, text):
+    """Write ``path`` by renaming a new file over it: a file student code left there first, read-only or not,
+    is replaced rather than kept (a directory in its place makes this fail, and the executor exit non-zero)."""
+    temporary = f"{path}.{os.getpid()}.tmp"
+    with open(temporary, "w") as handle:
+        handle.write(text)
+    os.replace(temporary, path)
+
+
 def main(source, target, status_path, cell_seconds, max_output_bytes):
     notebook = nbformat.read(source, as_version=4)
     status = {"timed_out": [], "died": -1, "memory_errors": [], "stalled": None, "cells_cpu": {}}  # if the run fails
@@ -156,9 +165,8 @@ def main(source, target, status_path, cell_seconds, max_output_bytes):
             notebook = nbformat.read(source, as_version=4)
             status = {**run_notebook(notebook, cell_seconds, max_output_bytes), "retried": True}
     finally:
-        nbformat.write(notebook, target)
-        with open(status_path, "w") as handle:
-            json.dump(status, handle)
+        write_replacing(target, nbformat.writes(notebook))
+        write_replacing(status_path, json.dumps(status))
 
 
 if __name__ == "__main__":

@@ -52,6 +52,26 @@ class KernelRun:
     max_cell_cpu: float = 0.0   # the most CPU seconds one cell used (what the control sizes cell limits from)
 
 
+def read_report(workdir: Path):
+    """What the executor reported, ((timed_out, died, memory_errors, stalled, max_cell_cpu), the executed notebook),
+    or None when it cannot be read. Read only when the executor ended by itself (exit code 0), having just replaced
+    both files: before that, student code in the jail could have left its own. Still untrusted, so read as plain,
+    size-checked data, and a notebook that fails to parse in any way (nbformat raises many types) is unreadable."""
+    try:
+        status = read_json_capped(workdir / ".status.json", 2**20)
+        died, stalled = status["died"], status.get("stalled")
+        fields = ([int(index) for index in status["timed_out"]], None if died is None else int(died),
+                  [int(index) for index in status["memory_errors"]], None if stalled is None else int(stalled),
+                  max((float(cpu) for cpu in status.get("cells_cpu", {}).values()), default=0.0))
+        text = read_capped(workdir / ".executed.ipynb", MAX_EXECUTED_BYTES).decode("utf-8")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, UnsafeFile):
+        return None
+    try:
+        return fields, nbformat.reads(text, as_version=4)
+    except Exception:  # noqa: BLE001  (not JSON, not a notebook, nested too deep: ValueError, ValidationError...)
+        return None
+
+
 def execute_notebook(notebook, workdir: Path, limits: Limits, environment, log: Path) -> KernelRun:
     """Run every cell in ``workdir`` under the limits."""
     shutil.copy(EXECUTOR, workdir / "executor.py")
@@ -70,25 +90,18 @@ def execute_notebook(notebook, workdir: Path, limits: Limits, environment, log: 
     elif run.limit:
         notes.append(Note(Incident.RESOURCE_LIMIT, RESOURCES.format(processes=limits.processes,
                                                                     disk_mb=limits.disk_mb)))
-    try:  # written inside the jail: untrusted, so only ever read as plain, size-checked data
-        status = read_json_capped(workdir / ".status.json", 2**20)
-        executed = nbformat.reads(read_capped(workdir / ".executed.ipynb", MAX_EXECUTED_BYTES).decode("utf-8"),
-                                  as_version=4)
-        timed_out = [int(index) for index in status["timed_out"]]
-        died = status["died"]
-        memory_errors = [int(index) for index in status["memory_errors"]]
-        stalled = status.get("stalled")
-        max_cell_cpu = max((float(cpu) for cpu in status.get("cells_cpu", {}).values()), default=0.0)
-    except (OSError, ValueError, KeyError, TypeError, UnsafeFile):
+    report = read_report(workdir) if run.returncode == 0 and not run.limit else None
+    if report is None:
         if not run.limit:
             notes.append(Note(Incident.KERNEL_DIED, KERNEL_FAILED))
         return KernelRun(notes, None, run)
+    (timed_out, died, memory_errors, stalled, max_cell_cpu), executed = report
     if stalled is not None:   # twice: the executor already retried once in a fresh kernel
-        return KernelRun([Note(Incident.GRADER_ERROR, STALLED.format(index=int(stalled)))], executed, run)
+        return KernelRun([Note(Incident.GRADER_ERROR, STALLED.format(index=stalled))], executed, run)
     notes += [Note(Incident.TIMEOUT, CELL_TIMEOUT.format(index=index, seconds=limits.cell_seconds))
               for index in timed_out]
     notes += [Note(Incident.MEMORY_LIMIT, CELL_MEMORY.format(index=index, memory_mb=limits.memory_mb))
               for index in memory_errors]
     if died is not None:
-        notes.append(Note(Incident.KERNEL_DIED, KERNEL_DIED.format(index=int(died))))
+        notes.append(Note(Incident.KERNEL_DIED, KERNEL_DIED.format(index=died)))
     return KernelRun(notes, executed, run, max_cell_cpu)
