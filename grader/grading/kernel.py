@@ -90,7 +90,9 @@ def execute_notebook(notebook, workdir: Path, limits: Limits, environment, log: 
     elif run.limit:
         notes.append(Note(Incident.RESOURCE_LIMIT, RESOURCES.format(processes=limits.processes,
                                                                     disk_mb=limits.disk_mb)))
-    report = read_report(workdir) if run.returncode == 0 and not run.limit else None
+    # Exit code 0: the executor ended by itself, just after replacing both files. A limit found afterwards (the
+    # process or memory limit, from the cgroup's counters) leaves that report standing.
+    report = read_report(workdir) if run.returncode == 0 else None
     if report is None:
         if not run.limit:
             notes.append(Note(Incident.KERNEL_DIED, KERNEL_FAILED))
