@@ -19,6 +19,7 @@ import json
 import os
 import signal
 import sys
+import tempfile
 import threading
 import time
 
@@ -149,11 +150,11 @@ def run_notebook(notebook, cell_seconds, max_output_bytes) -> dict:
 
 def write_replacing(path, text):
     """Write ``path`` by renaming a new file over it: a file student code left there first, read-only or not,
-    is replaced rather than kept (a directory in its place makes this fail, and the executor exit non-zero)."""
-    temporary = f"{path}.{os.getpid()}.tmp"
-    with open(temporary, "w") as handle:
+    is replaced rather than kept (a directory in its place makes this fail, and the executor exit non-zero).
+    files.write_atomically does the same outside the jail; this file imports nothing of the package."""
+    with tempfile.NamedTemporaryFile("w", dir=os.path.dirname(path), delete=False) as handle:   # a new name
         handle.write(text)
-    os.replace(temporary, path)
+    os.replace(handle.name, path)
 
 
 def main(source, target, status_path, cell_seconds, max_output_bytes):
